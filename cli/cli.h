@@ -1,0 +1,36 @@
+/*
+ * cli.h: the subcommands. main.c parses the global options (given before
+ * the subcommand: --config FILE, --help, --version) and calls one cmd_*
+ * with the subcommand's own argv (argv[0] is the subcommand name).
+ *
+ * Each cmd_* returns the process exit status: 0 done, 1 a run that could not
+ * complete (bad input, I/O), 2 a usage error (printed with the usage), 3 a
+ * bad configuration. Messages go to stderr as "relayscope: ...".
+ */
+#ifndef RS_CLI_H
+#define RS_CLI_H
+
+#include "config.h"
+
+struct cli {
+	const char	*config_path;	/* --config, or NULL */
+};
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_CONFIG = 3,
+};
+
+/* Loads the configuration or prints why not; returns 0 or -1. */
+int	 cli_load_config(struct cli *, struct config *);
+void	 cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int	 cmd_ingest(struct cli *, int, char **);
+int	 cmd_stats(struct cli *, int, char **);
+int	 cmd_purge(struct cli *, int, char **);
+int	 cmd_rules(struct cli *, int, char **);
+int	 cmd_config(struct cli *, int, char **);
+
+#endif

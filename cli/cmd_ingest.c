@@ -1,0 +1,625 @@
+/*
+ * cmd_ingest.c: `relayscope ingest [--follow] FILE...`.
+ *
+ * Each source is read from its checkpoint on; events go into the store in
+ * batches, and each batch commits together with the checkpoint that covers
+ * it, at a line boundary where the parser holds nothing back. So a kill at
+ * any moment loses nothing and stores nothing twice, and the counts printed
+ * are exactly what was committed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ingest.h"
+#include "../store/store.h"
+
+#define BATCH_EVENTS 50000
+#define BATCH_SECONDS 1.0
+#define MAX_WARNINGS 5
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct totals {
+	uint64_t lines;
+	uint64_t events[EV__COUNT];	/* committed */
+	uint64_t suspicious;
+	uint64_t too_long;
+	uint64_t binary;
+	uint64_t no_timestamp;
+	uint64_t too_old;
+	uint64_t exim_twins;
+	uint64_t backwards;
+	uint64_t held_back;		/* bytes of an unterminated last line */
+	uint64_t bytes;
+	int	 files_ok, files_known, files_failed;
+};
+
+struct ingest {
+	struct cli	*cli;
+	struct config	 cfg;
+	struct store	*st;
+	struct parser	*p;
+	int		 quiet, json, follow, year;
+	int		 progress;	/* stderr is a terminal */
+	int64_t		 oldest;	/* events before this are too old */
+	struct totals	 t;
+	struct strbuf	 files_json;
+	double		 started;
+	double		 last_progress;
+};
+
+/* Per-batch state of one source. */
+struct batch {
+	struct store_source src;
+	uint64_t events[EV__COUNT];
+	uint64_t n;
+	double	 opened;
+	uint64_t lines;		/* lines in this batch */
+	int64_t	 end;		/* content offset after the last line read */
+	int	 in_tx;
+};
+
+static void
+warn_line(struct ingest *in, struct reader *r, int64_t lineno,
+    uint64_t count, const char *what)
+{
+	if (in->quiet || count > MAX_WARNINGS)
+		return;
+	fprintf(stderr, "relayscope: ");
+	fput_sanitized(stderr, r->name, strlen(r->name));
+	fprintf(stderr, ":%lld: %s%s\n", (long long)lineno, what,
+	    count == MAX_WARNINGS ? " (further such lines are only counted)" :
+	    "");
+}
+
+static void
+progress(struct ingest *in, struct reader *r, int done)
+{
+	double	 now = now_mono(), el = now - in->started;
+	int64_t	 pos = reader_disk_pos(r);
+	char	 pct[32] = "", eta[32] = "";
+
+	if (!in->progress || (!done && now - in->last_progress < 0.25))
+		return;
+	in->last_progress = now;
+	if (r->size > 0) {
+		double	 f = (double)pos / (double)r->size;
+
+		snprintf(pct, sizeof(pct), " %3.0f%%", f * 100);
+		if (f > 0.01 && el > 0.5)
+			snprintf(eta, sizeof(eta), ", %.0fs left",
+			    el / f - el > 0 ? el / f - el : 0);
+	}
+	fprintf(stderr, "\r\033[K%s: %.1f MB, %llu lines, %.0f lines/s%s%s",
+	    r->name, (double)(in->t.bytes + (uint64_t)r->pos) / 1e6,
+	    (unsigned long long)in->t.lines, el > 0 ? in->t.lines / el : 0,
+	    pct, eta);
+	if (done)
+		fputs("\r\033[K", stderr);
+}
+
+static int
+begin(struct ingest *in, struct batch *b, char **cause)
+{
+	if (b->in_tx)
+		return 0;
+	if (store_begin(in->st, cause) != 0)
+		return -1;
+	b->in_tx = 1;
+	b->opened = now_mono();
+	/* A new source gets its row in the transaction of its first events. */
+	if (b->src.id == 0 && store_checkpoint(in->st, &b->src, cause) != 0)
+		return -1;
+	return 0;
+}
+
+/* Stores the events the parser has ready. */
+static int
+drain(struct ingest *in, struct batch *b, char **cause)
+{
+	struct event ev;
+
+	while (parser_next(in->p, &ev)) {
+		if (ev.time != 0 && ev.time < in->oldest) {
+			in->t.too_old++;
+			continue;
+		}
+		if (begin(in, b, cause) != 0)
+			return -1;
+		if (store_put(in->st, b->src.id, &ev, cause) != 0)
+			return -1;
+		b->events[ev.kind]++;
+		b->n++;
+	}
+	return 0;
+}
+
+/* Commits the batch with the checkpoint at b->end. */
+static int
+commit(struct ingest *in, struct batch *b, char **cause)
+{
+	int	 k;
+
+	if (begin(in, b, cause) != 0)
+		return -1;
+	b->src.offset = b->end;
+	b->src.lines += (int64_t)b->lines;
+	if (store_checkpoint(in->st, &b->src, cause) != 0 ||
+	    store_commit(in->st, cause) != 0) {
+		b->src.lines -= (int64_t)b->lines;
+		b->in_tx = 0;
+		return -1;
+	}
+	b->in_tx = 0;
+	for (k = 0; k < EV__COUNT; k++) {
+		in->t.events[k] += b->events[k];
+		b->events[k] = 0;
+	}
+	in->t.lines += b->lines;
+	b->lines = 0;
+	b->n = 0;
+	return 0;
+}
+
+static int
+batch_due(const struct batch *b)
+{
+	return b->n >= BATCH_EVENTS || (b->in_tx && now_mono() - b->opened >=
+	    BATCH_SECONDS);
+}
+
+/*
+ * Reads lines until EOF (or, following, until nothing new is there), storing
+ * events and committing at safe points. Returns 0, or -1 with a cause.
+ */
+static int
+pump(struct ingest *in, struct reader *r, struct batch *b, int final,
+    char **cause)
+{
+	char	*line;
+	size_t	 len;
+	int64_t	 off;
+	int	 rc;
+	uint64_t too_long = r->too_long;
+
+	while (!stop_requested && (rc = reader_line(r, &line, &len, &off,
+	    final)) == 1) {
+		b->lines++;
+		b->end = r->pos;
+		if (r->too_long != too_long) {
+			/* The reader skipped over-long lines before this one. */
+			in->t.too_long += r->too_long - too_long;
+			too_long = r->too_long;
+			warn_line(in, r, r->lineno - 1, in->t.too_long,
+			    "line longer than 64 KiB skipped");
+		}
+		if (memchr(line, '\0', len) != NULL) {
+			in->t.binary++;
+			warn_line(in, r, r->lineno, in->t.binary,
+			    "binary data (NUL bytes) skipped");
+			continue;
+		}
+		parser_feed(in->p, line, len, off);
+		if (drain(in, b, cause) != 0)
+			return -1;
+		if (parser_settled(in->p) && batch_due(b)) {
+			if (commit(in, b, cause) != 0)
+				return -1;
+			progress(in, r, 0);
+		}
+	}
+	if (r->too_long != too_long) {
+		in->t.too_long += r->too_long - too_long;
+		warn_line(in, r, r->lineno, in->t.too_long,
+		    "line longer than 64 KiB skipped");
+	}
+	if (rc < 0 && !stop_requested)
+		return set_cause(cause, "cannot read '%s': %s", r->name,
+		    strerror(r->read_error));
+	b->end = r->pos;
+	return 0;
+}
+
+/* Ends a source: releases held events and commits the last batch. */
+static int
+finish(struct ingest *in, struct batch *b, char **cause)
+{
+	parser_flush(in->p);
+	if (drain(in, b, cause) != 0)
+		return -1;
+	return commit(in, b, cause);
+}
+
+static void
+file_json(struct ingest *in, const char *name, const char *status,
+    uint64_t lines, uint64_t events, const char *error)
+{
+	struct strbuf *sb = &in->files_json;
+
+	if (sb->len)
+		sb_addstr(sb, ",");
+	sb_addstr(sb, "{\"name\":\"");
+	sb_json_str(sb, name, strlen(name));
+	sb_addf(sb, "\",\"status\":\"%s\",\"lines\":%llu,\"events\":%llu",
+	    status, (unsigned long long)lines, (unsigned long long)events);
+	if (error != NULL) {
+		sb_addstr(sb, ",\"error\":\"");
+		sb_json_str(sb, error, strlen(error));
+		sb_addstr(sb, "\"");
+	}
+	sb_addstr(sb, "}");
+}
+
+static int
+same_file(struct reader *r)
+{
+	struct stat sb;
+
+	if (stat(r->name, &sb) == -1)
+		return 0;
+	return sb.st_dev == r->dev && sb.st_ino == r->ino;
+}
+
+/* Ingests one source; with follow, keeps reading it like tail -F. */
+static int
+ingest_one(struct ingest *in, const char *path)
+{
+	struct reader r;
+	struct batch b;
+	struct stat sb;
+	char	*cause = NULL;
+	const char *head;
+	size_t	 hlen;
+	int	 found, final;
+	uint64_t lines0 = in->t.lines, ev0 = 0;
+	int	 k;
+	time_t	 mtime = 0;
+
+	for (k = 0; k < EV__COUNT; k++)
+		ev0 += in->t.events[k];
+	memset(&b, 0, sizeof(b));
+reopen:
+	if (reader_open(&r, path, &cause) != 0)
+		goto fail;
+	if (!r.is_stdin && fstat(r.fd, &sb) == 0)
+		mtime = sb.st_mtime;
+	parser_reset(in->p, (int64_t)(mtime ? mtime : time(NULL)));
+	if (reader_head(&r, &head, &hlen) != 0) {
+		set_cause(&cause, "cannot read '%s': %s", path,
+		    strerror(r.read_error));
+		goto fail;
+	}
+	if (hlen == 0 && !in->follow) {
+		reader_close(&r);
+		in->t.files_ok++;
+		file_json(in, path, "empty", 0, 0, NULL);
+		return 0;
+	}
+	if ((found = store_source_lookup(in->st, head, hlen, &b.src,
+	    &cause)) < 0)
+		goto fail;
+	copy_field(b.src.name, sizeof(b.src.name), path, strlen(path));
+	if (found && reader_skip(&r, b.src.offset, &cause) != 0)
+		goto fail;
+	b.end = b.src.offset;
+	final = 0;
+	for (;;) {
+		if (pump(in, &r, &b, final, &cause) != 0)
+			goto fail;
+		progress(in, &r, 0);
+		if (!in->follow || stop_requested || r.is_stdin)
+			break;
+		/* Following: commit what we have, then watch the path. */
+		if (b.in_tx || b.lines) {
+			parser_flush(in->p);
+			if (finish(in, &b, &cause) != 0)
+				goto fail;
+		}
+		usleep(200 * 1000);
+		if (!same_file(&r)) {
+			/* Rotated by rename: drain the old file, then reopen. */
+			r.eof = 0;
+			if (pump(in, &r, &b, 1, &cause) != 0 ||
+			    finish(in, &b, &cause) != 0)
+				goto fail;
+			in->t.bytes += (uint64_t)r.pos;
+			reader_close(&r);
+			while (!stop_requested && access(path, R_OK) != 0)
+				usleep(200 * 1000);
+			if (stop_requested)
+				break;
+			memset(&b, 0, sizeof(b));
+			goto reopen;
+		}
+		if (fstat(r.fd, &sb) == 0 && (int64_t)sb.st_size < r.pos) {
+			/* Truncated in place (copytruncate): start over. */
+			if (finish(in, &b, &cause) != 0)
+				goto fail;
+			in->t.bytes += (uint64_t)r.pos;
+			reader_close(&r);
+			memset(&b, 0, sizeof(b));
+			goto reopen;
+		}
+		r.eof = 0;
+	}
+	if (finish(in, &b, &cause) != 0)
+		goto fail;
+	progress(in, &r, 1);
+	if (r.end > r.start && !r.is_stdin && r.gz == NULL) {
+		in->t.held_back += r.end - r.start;
+		if (!in->quiet)
+			fprintf(stderr, "relayscope: %s: the last line has no "
+			    "newline yet (%zu bytes); it is read when it is "
+			    "complete\n", path, r.end - r.start);
+	}
+	in->t.bytes += (uint64_t)r.pos;
+	{
+		uint64_t ev1 = 0;
+
+		for (k = 0; k < EV__COUNT; k++)
+			ev1 += in->t.events[k];
+		if (found && in->t.lines == lines0)
+			in->t.files_known++;
+		else
+			in->t.files_ok++;
+		file_json(in, path, found && in->t.lines == lines0 ?
+		    "already ingested" : "ingested", in->t.lines - lines0,
+		    ev1 - ev0, NULL);
+	}
+	reader_close(&r);
+	return 0;
+fail:
+	if (b.in_tx)
+		store_rollback(in->st);
+	parser_flush(in->p);
+	{
+		struct event ev;
+
+		while (parser_next(in->p, &ev))
+			;
+	}
+	if (in->progress)
+		fputs("\r\033[K", stderr);
+	cli_error("%s", cause ? cause : "ingest failed");
+	file_json(in, path, "failed", in->t.lines - lines0, 0, cause);
+	free(cause);
+	in->t.files_failed++;
+	if (r.buf != NULL)
+		reader_close(&r);
+	return -1;
+}
+
+static void
+summary(struct ingest *in)
+{
+	const struct parser_stats *ps = parser_get_stats(in->p);
+	double	 el = now_mono() - in->started;
+	uint64_t total = 0;
+	int	 k;
+
+	in->t.suspicious = ps->unmatched_suspicious;
+	in->t.no_timestamp = ps->no_envelope;
+	in->t.exim_twins = ps->exim_twins;
+	in->t.backwards = ps->time_backwards;
+	for (k = 1; k < EV__COUNT; k++)
+		total += in->t.events[k];
+	if (in->json) {
+		struct strbuf sb;
+
+		sb_init(&sb, 0);
+		sb_addf(&sb, "{\"ok\":%s,\"files\":[%s],\"lines\":%llu,"
+		    "\"bytes\":%llu,\"events\":{",
+		    in->t.files_failed ? "false" : "true",
+		    in->files_json.buf ? in->files_json.buf : "",
+		    (unsigned long long)in->t.lines,
+		    (unsigned long long)in->t.bytes);
+		for (k = 1; k < EV__COUNT; k++)
+			sb_addf(&sb, "%s\"%s\":%llu", k > 1 ? "," : "",
+			    parser_kind_name(k),
+			    (unsigned long long)in->t.events[k]);
+		sb_addf(&sb, "},\"events_total\":%llu,"
+		    "\"suspicious_unmatched\":%llu,\"skipped\":{"
+		    "\"too_long\":%llu,\"binary\":%llu,\"older_than_retention\":"
+		    "%llu},\"no_timestamp\":%llu,\"exim_duplicates\":%llu,"
+		    "\"timestamps_backwards\":%llu,\"held_back_bytes\":%llu,"
+		    "\"seconds\":%.3f}\n",
+		    (unsigned long long)total,
+		    (unsigned long long)in->t.suspicious,
+		    (unsigned long long)in->t.too_long,
+		    (unsigned long long)in->t.binary,
+		    (unsigned long long)in->t.too_old,
+		    (unsigned long long)in->t.no_timestamp,
+		    (unsigned long long)in->t.exim_twins,
+		    (unsigned long long)in->t.backwards,
+		    (unsigned long long)in->t.held_back, el);
+		fputs(sb.buf, stdout);
+		sb_release(&sb);
+		return;
+	}
+	if (in->quiet)
+		return;
+	printf("ingested %d file%s (%d already known, %d failed): %llu lines, "
+	    "%.1f MB in %.2fs\n", in->t.files_ok, in->t.files_ok == 1 ? "" :
+	    "s", in->t.files_known, in->t.files_failed,
+	    (unsigned long long)in->t.lines, (double)in->t.bytes / 1e6, el);
+	printf("stored %llu events:", (unsigned long long)total);
+	for (k = 1; k < EV__COUNT; k++)
+		printf(" %s %llu%s", parser_kind_name(k),
+		    (unsigned long long)in->t.events[k],
+		    k + 1 < EV__COUNT ? "," : "\n");
+	if (in->t.suspicious)
+		printf("suspicious lines no rule matched: %llu (see "
+		    "'relayscope rules test FILE')\n",
+		    (unsigned long long)in->t.suspicious);
+	if (in->t.too_long || in->t.binary || in->t.too_old)
+		printf("skipped: %llu longer than 64 KiB, %llu binary, %llu "
+		    "older than the retention\n",
+		    (unsigned long long)in->t.too_long,
+		    (unsigned long long)in->t.binary,
+		    (unsigned long long)in->t.too_old);
+	if (in->t.no_timestamp)
+		printf("lines without a readable timestamp: %llu\n",
+		    (unsigned long long)in->t.no_timestamp);
+	if (in->t.exim_twins)
+		printf("Exim syslog duplicates collapsed: %llu\n",
+		    (unsigned long long)in->t.exim_twins);
+	if (in->t.backwards)
+		printf("timestamps going backwards (normal in merged logs): "
+		    "%llu\n", (unsigned long long)in->t.backwards);
+}
+
+static void
+ingest_usage(FILE *f)
+{
+	fprintf(f, "usage: relayscope [--config FILE] ingest [-q] [--json] "
+	    "[--follow] [--year N] FILE...\n\n"
+	    "Reads mail logs into the database: relay denials, other "
+	    "rejections and\nPOP/IMAP/SMTP AUTH logins. FILE may be a plain or "
+	    "gzip-compressed log, or -\nfor standard input. A file is known "
+	    "by its first KiB, so a rotated, renamed\nor compressed copy of "
+	    "what was already read adds nothing.\n\n"
+	    "  -f, --follow  keep reading as the file grows, across rotation "
+	    "(like tail -F)\n"
+	    "  -q, --quiet   no progress line and no summary\n"
+	    "      --json    the summary as JSON on stdout\n"
+	    "      --year N  the year of timestamps that have none "
+	    "(default: inferred)\n"
+	    "  -h, --help    this text\n");
+}
+
+static int
+maybe_purge(struct ingest *in)
+{
+	char	 buf[32], *cause = NULL;
+	int64_t	 now = (int64_t)time(NULL), last, n;
+
+	if (in->cfg.retention <= 0)
+		return 0;
+	if (store_meta_get(in->st, "last_purge", buf, sizeof(buf), &cause) < 0)
+		goto fail;
+	last = strtoll(buf, NULL, 10);
+	if (now - last < 86400)
+		return 0;
+	if (store_begin(in->st, &cause) != 0 ||
+	    store_purge(in->st, now - in->cfg.retention, &n, &cause) != 0)
+		goto fail;
+	snprintf(buf, sizeof(buf), "%lld", (long long)now);
+	if (store_meta_set(in->st, "last_purge", buf, &cause) != 0 ||
+	    store_commit(in->st, &cause) != 0)
+		goto fail;
+	if (n > 0 && !in->quiet && !in->json)
+		printf("purged %lld events older than the retention\n",
+		    (long long)n);
+	return 0;
+fail:
+	store_rollback(in->st);
+	cli_error("%s", cause);
+	free(cause);
+	return -1;
+}
+
+int
+cmd_ingest(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "year", required_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ingest in;
+	char	*cause = NULL, *end;
+	int	 c, i, rc = EXIT_OK;
+	struct sigaction sa;
+
+	memset(&in, 0, sizeof(in));
+	in.cli = cli;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "fqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			in.follow = 1;
+			break;
+		case 'q':
+			in.quiet = 1;
+			break;
+		case 'j':
+			in.json = 1;
+			break;
+		case 'y':
+			in.year = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || in.year < 1970 || in.year > 9999) {
+				cli_error("--year: '%s' is not a year", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			ingest_usage(stdout);
+			return EXIT_OK;
+		default:
+			ingest_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc) {
+		cli_error("ingest: no FILE given (use - for standard input)");
+		ingest_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (in.follow && argc - optind > 1) {
+		cli_error("ingest --follow takes one file");
+		return EXIT_USAGE;
+	}
+	if (cli_load_config(cli, &in.cfg) != 0)
+		return EXIT_CONFIG;
+	if ((in.p = cli_open_parser(&in.cfg, in.year, 0, &cause)) == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+		config_release(&in.cfg);
+		return EXIT_CONFIG;
+	}
+	if ((in.st = store_open(in.cfg.database, 0, &cause)) == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+		parser_close(in.p);
+		config_release(&in.cfg);
+		return EXIT_FAIL;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	in.progress = !in.quiet && !in.json && isatty(2);
+	in.oldest = in.cfg.retention > 0 ? (int64_t)time(NULL) -
+	    in.cfg.retention : INT64_MIN;
+	sb_init(&in.files_json, 0);
+	in.started = now_mono();
+	if (maybe_purge(&in) != 0)
+		rc = EXIT_FAIL;
+	/* A file that fails does not stop the others; the exit status says. */
+	for (i = optind; i < argc && !stop_requested; i++)
+		if (ingest_one(&in, argv[i]) != 0)
+			rc = EXIT_FAIL;
+	summary(&in);
+	sb_release(&in.files_json);
+	store_close(in.st);
+	parser_close(in.p);
+	config_release(&in.cfg);
+	return rc;
+}

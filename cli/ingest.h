@@ -1,0 +1,61 @@
+/*
+ * ingest.h: reading log sources line by line, shared by `ingest` and
+ * `rules test`.
+ *
+ * A reader yields complete lines (NUL-terminated in place, without the
+ * newline) with their byte offsets in the (decompressed) content. Lines
+ * over READER_MAX_LINE bytes are skipped and counted; a gzip file or
+ * stream is read directly. An unterminated last line of a regular file is
+ * held back (it may still be being written) unless the reader is told the
+ * content is final.
+ */
+#ifndef RS_INGEST_H
+#define RS_INGEST_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "../parser/parser.h"
+
+#define READER_MAX_LINE (64 * 1024)
+
+struct reader {
+	char		*name;		/* as given, "-" for stdin */
+	int		 fd;
+	gzFile		 gz;
+	int		 is_stdin, regular;
+	dev_t		 dev;
+	ino_t		 ino;
+	int64_t		 size;		/* of the file on disk, 0 unknown */
+	char		*buf;
+	size_t		 cap, start, end;
+	int64_t		 pos;		/* content offset of buf[start] */
+	int		 eof;
+	int		 skipping;	/* inside an over-long line */
+	int64_t		 lineno;	/* lines yielded or skipped so far */
+	uint64_t	 too_long;
+	int		 read_error;	/* errno of a failed read */
+};
+
+int	 reader_open(struct reader *, const char *path, char **cause);
+void	 reader_close(struct reader *);
+/* Reads the first STORE_HEAD bytes (fewer at EOF) without consuming them. */
+int	 reader_head(struct reader *, const char **head, size_t *len);
+/* Moves forward to content offset off (lseek or read and discard). */
+int	 reader_skip(struct reader *, int64_t off, char **cause);
+/*
+ * Next line: 1 with line, len and off set; 0 at EOF (or no complete line
+ * yet); -1 on a read error. final: take an unterminated last line too.
+ */
+int	 reader_line(struct reader *, char **line, size_t *len, int64_t *off,
+	    int final);
+/* Bytes consumed so far, on disk (compressed offset for gzip). */
+int64_t	 reader_disk_pos(struct reader *);
+
+/* Builds the parser from the config's rules (operator rules first). */
+struct parser *cli_open_parser(const struct config *, int year,
+	    int64_t ref_time, char **cause);
+
+#endif

@@ -1,0 +1,131 @@
+/* ip.c: address normalization and CIDR networks. */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+int
+ip_normalize(const char *s, size_t len, char *out)
+{
+	char	 tmp[IP_TEXT_MAX + 8];
+	uint8_t	 a[16];
+	char	*pct;
+
+	out[0] = '\0';
+	if (len >= 5 && strncasecmp(s, "IPv6:", 5) == 0) {
+		s += 5;
+		len -= 5;
+	}
+	if (len == 0 || len >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	/* A zone index (fe80::1%eth0) is not part of the address. */
+	if ((pct = strchr(tmp, '%')) != NULL)
+		*pct = '\0';
+	if (inet_pton(AF_INET, tmp, a) == 1) {
+		inet_ntop(AF_INET, a, out, IP_TEXT_MAX);
+		return 4;
+	}
+	if (inet_pton(AF_INET6, tmp, a) == 1) {
+		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		    0, 0xff, 0xff };
+
+		if (memcmp(a, mapped, 12) == 0) {
+			inet_ntop(AF_INET, a + 12, out, IP_TEXT_MAX);
+			return 4;
+		}
+		/* glibc's inet_ntop follows RFC 5952 (lower case, :: rules). */
+		inet_ntop(AF_INET6, a, out, IP_TEXT_MAX);
+		return 6;
+	}
+	return 0;
+}
+
+static int
+addr_parse(const char *s, uint8_t *a, int *family)
+{
+	char	 norm[IP_TEXT_MAX];
+
+	switch (ip_normalize(s, strlen(s), norm)) {
+	case 4:
+		*family = 4;
+		return inet_pton(AF_INET, norm, a) == 1 ? 0 : -1;
+	case 6:
+		*family = 6;
+		return inet_pton(AF_INET6, norm, a) == 1 ? 0 : -1;
+	}
+	return -1;
+}
+
+int
+cidr_parse(const char *s, struct cidr *c, char **cause)
+{
+	char	 buf[64], *slash, *end;
+	long	 n;
+	int	 bits, i;
+
+	if (strlen(s) >= sizeof(buf))
+		return set_cause(cause, "'%s' is not a network", s);
+	strcpy(buf, s);
+	memset(c, 0, sizeof(*c));
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (addr_parse(buf, c->addr, &c->family) != 0)
+		return set_cause(cause, "'%s' is not an IP address or network "
+		    "(write it as 192.0.2.0/24 or 2001:db8::/48)", s);
+	bits = c->family == 4 ? 32 : 128;
+	if (slash == NULL)
+		n = bits;
+	else {
+		if (*slash < '0' || *slash > '9')
+			return set_cause(cause, "'%s': the prefix length after "
+			    "'/' must be a number", s);
+		n = strtol(slash, &end, 10);
+		if (*end != '\0' || n < 0 || n > bits)
+			return set_cause(cause, "'%s': the prefix length must be "
+			    "0 to %d", s, bits);
+	}
+	c->prefix = (int)n;
+	for (i = c->prefix; i < bits; i++) {
+		if (c->addr[i / 8] & (0x80 >> (i % 8))) {
+			char	 net[64];
+			struct cidr fixed = *c;
+			int	 j;
+
+			for (j = c->prefix; j < bits; j++)
+				fixed.addr[j / 8] &= ~(0x80 >> (j % 8));
+			cidr_format(&fixed, net, sizeof(net));
+			return set_cause(cause, "'%s' has host bits set: did you "
+			    "mean %s?", s, net);
+		}
+	}
+	return 0;
+}
+
+int
+cidr_contains(const struct cidr *c, const char *ip)
+{
+	uint8_t	 a[16];
+	int	 family, i;
+
+	if (addr_parse(ip, a, &family) != 0 || family != c->family)
+		return 0;
+	for (i = 0; i < c->prefix; i++) {
+		int	 m = 0x80 >> (i % 8);
+
+		if ((a[i / 8] & m) != (c->addr[i / 8] & m))
+			return 0;
+	}
+	return 1;
+}
+
+void
+cidr_format(const struct cidr *c, char *buf, size_t size)
+{
+	char	 a[IP_TEXT_MAX];
+
+	inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->addr, a, sizeof(a));
+	snprintf(buf, size, "%s/%d", a, c->prefix);
+}

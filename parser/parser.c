@@ -1,0 +1,764 @@
+/*
+ * parser.c: rules over envelopes; the queue that keeps events in line order
+ * while a Sendmail denial waits for its sender; the Exim twin filter.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/common.h"
+#include "envelope.h"
+#include "parser.h"
+#include "rules.h"
+
+enum field {
+	F_IP, F_HOST, F_HELO, F_SENDER, F_RECIPIENT, F_RCPT, F_USER,
+	F_SERVICE, F_METHOD, F_CODE, F_STATUS, F_REASON, F_QID, F_RULESET,
+	F__COUNT
+};
+static const char *const field_names[F__COUNT] = {
+	"ip", "host", "helo", "sender", "recipient", "rcpt", "user",
+	"service", "method", "code", "status", "reason", "qid", "ruleset"
+};
+
+struct rule {
+	char		*name;
+	unsigned	 classes;
+	enum rule_kind	 kind;
+	char		*mta;
+	char		*service;
+	char		**needles;	/* NULL-terminated; NULL: always */
+	pcre2_code	*re;
+	int		 group[F__COUNT];	/* -1: not in the pattern */
+	uint64_t	 hits;
+};
+
+/* An event in the output queue, with its own copy of the line. */
+struct slot {
+	struct event	 ev;
+	char		*raw;
+	size_t		 rawsize;
+	int		 waiting;	/* a Sendmail denial awaiting from= */
+	char		 qid[24];
+	int64_t		 born;		/* line count when queued */
+};
+
+#define SM_WAIT_LINES 200
+#define EXIM_TWIN_LINES 8
+
+struct parser {
+	struct rule	*rules;
+	size_t		 n_rules;
+	size_t		*by_class[PC_NCLASS];	/* rule indexes, per class */
+	size_t		 n_by_class[PC_NCLASS];
+	pcre2_code	*relay_re;
+	pcre2_code	*suspicious_re;
+	pcre2_match_data *md;
+	pcre2_match_data *md2;
+	pcre2_jit_stack	*jit;
+
+	int		 fixed_year;
+	int64_t		 ref_time;
+	int		 ref_year, ref_mon;
+	int		 cur_year;	/* year of RFC 3164 lines, 0: not yet */
+	int		 last_mon;
+	int64_t		 last_time;
+
+	struct slot	*q;		/* ring of queued events */
+	size_t		 qcap, qhead, qlen;
+	size_t		 n_waiting;
+
+	uint64_t	 twin_hash[EXIM_TWIN_LINES];
+	int64_t		 twin_line[EXIM_TWIN_LINES];
+	unsigned	 twin_next;
+	int64_t		 twin_await;	/* line of an Exim event whose twin
+					   may still come; 0: none */
+	int		 twins_seen;
+
+	int		 last_suspicious;
+	struct parser_stats st;
+};
+
+static const char *const kind_names[EV__COUNT] = {
+	"none", "relay_denial", "relay_denial_temporary", "other_reject",
+	"login_ok", "login_failed"
+};
+
+const char *
+parser_kind_name(enum event_kind k)
+{
+	return (unsigned)k < EV__COUNT ? kind_names[k] : "none";
+}
+
+int
+parser_kind_from_name(const char *s)
+{
+	int	 i;
+
+	for (i = 0; i < EV__COUNT; i++)
+		if (strcmp(s, kind_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static pcre2_code *
+compile(const char *pat, uint32_t flags, const char *name, char **cause)
+{
+	pcre2_code *re;
+	int	 err;
+	PCRE2_SIZE off;
+
+	re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, flags, &err,
+	    &off, NULL);
+	if (re == NULL) {
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		set_cause(cause, "rule '%s': bad pattern at offset %zu: %s",
+		    name, (size_t)off, (const char *)msg);
+		return NULL;
+	}
+	/* JIT is an optimisation: without it the interpreter still works. */
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static char **
+split_needles(const char *s)
+{
+	char	**v;
+	size_t	 n = 1, i = 0;
+	const char *p, *start;
+
+	if (s == NULL || *s == '\0')
+		return NULL;
+	for (p = s; *p; p++)
+		n += *p == '|';
+	v = xcalloc(n + 1, sizeof(*v));
+	for (start = p = s;; p++) {
+		if (*p == '|' || *p == '\0') {
+			if (p > start)
+				v[i++] = xstrndup(start, (size_t)(p - start));
+			if (*p == '\0')
+				break;
+			start = p + 1;
+		}
+	}
+	return v;
+}
+
+static int
+add_rule(struct parser *p, const char *name, unsigned classes,
+    enum rule_kind kind, const char *mta, const char *service,
+    const char *needles, const char *pattern, uint32_t flags, char **cause)
+{
+	struct rule *r;
+	size_t	 i;
+
+	for (i = 0; i < p->n_rules; i++)
+		if (strcmp(p->rules[i].name, name) == 0)
+			return set_cause(cause, "rule '%s' is defined twice",
+			    name);
+	p->rules = xrealloc(p->rules, (p->n_rules + 1) * sizeof(*p->rules));
+	r = &p->rules[p->n_rules];
+	memset(r, 0, sizeof(*r));
+	if ((r->re = compile(pattern, flags, name, cause)) == NULL)
+		return -1;
+	r->name = xstrdup(name);
+	r->classes = classes;
+	r->kind = kind;
+	r->mta = xstrdup(mta != NULL ? mta : "other");
+	r->service = xstrdup(service != NULL ? service : "");
+	r->needles = split_needles(needles);
+	for (i = 0; i < F__COUNT; i++) {
+		int	 g = pcre2_substring_number_from_name(r->re,
+		    (PCRE2_SPTR)field_names[i]);
+
+		r->group[i] = g > 0 ? g : -1;
+	}
+	p->n_rules++;
+	return 0;
+}
+
+static int
+operator_kind(const char *k, enum rule_kind *out)
+{
+	static const struct {
+		const char	*name;
+		enum rule_kind	 kind;
+	} map[] = {
+		{ "relay_denial", RK_RELAY_DENIAL },
+		{ "relay_denial_temporary", RK_RELAY_TEMP },
+		{ "relay", RK_RELAY },
+		{ "other_reject", RK_OTHER_REJECT },
+		{ "login_ok", RK_LOGIN_OK },
+		{ "login_failed", RK_LOGIN_FAILED },
+	};
+	size_t	 i;
+
+	for (i = 0; i < ARRAY_LEN(map); i++)
+		if (k != NULL && strcmp(k, map[i].name) == 0) {
+			*out = map[i].kind;
+			return 0;
+		}
+	return -1;
+}
+
+struct parser *
+parser_open(const struct parser_opts *o, char **cause)
+{
+	struct parser *p = xcalloc(1, sizeof(*p));
+	size_t	 i, c;
+
+	/*
+	 * Operator rules come first: a site's own message should win over a
+	 * built-in reading of the same line.
+	 */
+	for (i = 0; i < o->n_rules; i++) {
+		const struct parser_rule_def *d = &o->rules[i];
+		enum rule_kind k;
+
+		if (operator_kind(d->kind, &k) != 0) {
+			set_cause(cause, "rule '%s': unknown kind '%s'",
+			    d->name, d->kind ? d->kind : "");
+			goto fail;
+		}
+		if (add_rule(p, d->name, PC_ALL, k, d->mta, d->service,
+		    d->contains, d->pattern, 0, cause) != 0)
+			goto fail;
+	}
+	for (i = 0; i < n_builtin_rules; i++) {
+		const struct rule_def *d = &builtin_rules[i];
+
+		if (add_rule(p, d->name, d->classes, d->kind, d->mta,
+		    d->service, d->needles, d->pattern, 0, cause) != 0)
+			goto fail;
+	}
+	for (c = 0; c < PC_NCLASS; c++) {
+		p->by_class[c] = xcalloc(p->n_rules, sizeof(size_t));
+		for (i = 0; i < p->n_rules; i++)
+			if (p->rules[i].classes & (1u << c))
+				p->by_class[c][p->n_by_class[c]++] = i;
+	}
+	p->relay_re = compile(relay_reason_pattern, PCRE2_CASELESS, "relay",
+	    cause);
+	p->suspicious_re = compile(suspicious_pattern, PCRE2_CASELESS,
+	    "suspicious", cause);
+	if (p->relay_re == NULL || p->suspicious_re == NULL)
+		goto fail;
+	p->md = pcre2_match_data_create(64, NULL);
+	p->md2 = pcre2_match_data_create(4, NULL);
+	p->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	p->fixed_year = o->year;
+	parser_reset(p, o->ref_time);
+	return p;
+fail:
+	parser_close(p);
+	return NULL;
+}
+
+void
+parser_close(struct parser *p)
+{
+	size_t	 i, j;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n_rules; i++) {
+		struct rule *r = &p->rules[i];
+
+		free(r->name);
+		free(r->mta);
+		free(r->service);
+		for (j = 0; r->needles != NULL && r->needles[j] != NULL; j++)
+			free(r->needles[j]);
+		free(r->needles);
+		pcre2_code_free(r->re);
+	}
+	free(p->rules);
+	for (i = 0; i < PC_NCLASS; i++)
+		free(p->by_class[i]);
+	pcre2_code_free(p->relay_re);
+	pcre2_code_free(p->suspicious_re);
+	pcre2_match_data_free(p->md);
+	pcre2_match_data_free(p->md2);
+	pcre2_jit_stack_free(p->jit);
+	for (i = 0; i < p->qcap; i++)
+		free(p->q[i].raw);
+	free(p->q);
+	free(p);
+}
+
+void
+parser_reset(struct parser *p, int64_t ref_time)
+{
+	time_t	 t = (time_t)(ref_time ? ref_time : time(NULL));
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	p->ref_time = (int64_t)t;
+	p->ref_year = tm.tm_year + 1900;
+	p->ref_mon = tm.tm_mon + 1;
+	p->cur_year = 0;
+	p->last_mon = 0;
+	p->last_time = 0;
+	p->twin_await = 0;
+	memset(p->twin_hash, 0, sizeof(p->twin_hash));
+	memset(p->twin_line, 0, sizeof(p->twin_line));
+}
+
+/* Which rules to try, from the program name. */
+static int
+classify(const struct envelope *env)
+{
+	const char *s = env->prog;
+	size_t	 n = env->prog_len;
+
+#define IS(lit) (n == sizeof(lit) - 1 && memcmp(s, lit, n) == 0)
+#define STARTS(lit) (n >= sizeof(lit) - 1 && memcmp(s, lit, sizeof(lit) - 1) == 0)
+#define ENDS(lit) (n >= sizeof(lit) - 1 && \
+	memcmp(s + n - (sizeof(lit) - 1), lit, sizeof(lit) - 1) == 0)
+	if (env->exim_mainlog || IS("exim") || IS("exim4"))
+		return 4;
+	if (STARTS("postfix")) {
+		if (ENDS("smtpd") || ENDS("postscreen"))
+			return 0;
+		return 1;
+	}
+	if (IS("dovecot") || IS("auth") || IS("auth-worker") ||
+	    IS("dovecot-auth") || ENDS("-login"))
+		return 2;
+	if (IS("sendmail") || STARTS("sm-"))
+		return 3;
+	if (STARTS("courier") || STARTS("pop3") || STARTS("imap") ||
+	    STARTS("cyrus") || STARTS("ipop") || IS("popper") ||
+	    STARTS("vchkpw") || IS("vpopmail") || IS("solid-pop3d") ||
+	    IS("lmtpd") || IS("imapd-ssl") || IS("pop3d-ssl"))
+		return 5;
+	if (STARTS("qmail") || IS("rblsmtpd") || IS("tcpserver"))
+		return 6;
+	return 7;
+#undef IS
+#undef STARTS
+#undef ENDS
+}
+
+static const char *
+normalize_service(const char *s, size_t n)
+{
+	char	 buf[64];
+
+	copy_field(buf, sizeof(buf), s, n);
+	if (strstr(buf, "sieve"))
+		return "managesieve";
+	if (strstr(buf, "submission"))
+		return "submission";
+	if (strstr(buf, "pop"))
+		return "pop3";
+	if (strstr(buf, "imap"))
+		return "imap";
+	if (strstr(buf, "smtp"))
+		return "smtp-auth";
+	return NULL;
+}
+
+/* Copies group g of the last match into dst; returns its length or -1. */
+static int
+grab(struct parser *p, const struct rule *r, enum field f, const char *text,
+    char *dst, size_t dstsz)
+{
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+	int	 g = r->group[f];
+
+	if (g < 0 || ov[2 * g] == PCRE2_UNSET)
+		return -1;
+	copy_field(dst, dstsz, text + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
+	return (int)(ov[2 * g + 1] - ov[2 * g]);
+}
+
+static int64_t
+line_time(struct parser *p, const struct envelope *env)
+{
+	int	 year;
+
+	switch (env->tkind) {
+	case ENV_UTC:
+		return env->utc;
+	case ENV_LOCAL:
+		return local_to_utc(env->year, env->mon, env->day, env->hour,
+		    env->min, env->sec);
+	case ENV_NOYEAR:
+		if (p->fixed_year)
+			year = p->fixed_year;
+		else {
+			if (p->cur_year == 0)
+				/* A month after the file's own time is last
+				   year's. */
+				p->cur_year = env->mon > p->ref_mon ?
+				    p->ref_year - 1 : p->ref_year;
+			else if (p->last_mon == 12 && env->mon == 1)
+				p->cur_year++;
+			else if (p->last_mon == 1 && env->mon == 12)
+				p->cur_year--;
+			p->last_mon = env->mon;
+			year = p->cur_year;
+		}
+		return local_to_utc(year, env->mon, env->day, env->hour,
+		    env->min, env->sec);
+	case ENV_NOTIME:
+		break;
+	}
+	return 0;
+}
+
+static struct slot *
+queue_push(struct parser *p)
+{
+	struct slot *s;
+
+	if (p->qlen == p->qcap) {
+		size_t	 ncap = p->qcap ? p->qcap * 2 : 16, i;
+		struct slot *nq = xcalloc(ncap, sizeof(*nq));
+
+		for (i = 0; i < p->qlen; i++)
+			nq[i] = p->q[(p->qhead + i) % p->qcap];
+		free(p->q);
+		p->q = nq;
+		p->qcap = ncap;
+		p->qhead = 0;
+	}
+	s = &p->q[(p->qhead + p->qlen++) % p->qcap];
+	{
+		char	*raw = s->raw;
+		size_t	 rawsize = s->rawsize;
+
+		memset(s, 0, sizeof(*s));
+		s->raw = raw;
+		s->rawsize = rawsize;
+	}
+	return s;
+}
+
+static uint64_t
+hash_text(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* Is this Exim syslog line the twin of one just seen? Remembers it if not. */
+static int
+exim_twin(struct parser *p, const char *text, size_t n)
+{
+	uint64_t h = hash_text(text, n);
+	int64_t	 line = (int64_t)p->st.lines;
+	unsigned i;
+
+	for (i = 0; i < EXIM_TWIN_LINES; i++)
+		if (p->twin_hash[i] == h && p->twin_line[i] != 0 &&
+		    line - p->twin_line[i] <= 64) {
+			p->twin_line[i] = 0;
+			p->twin_await = 0;
+			p->twins_seen = 1;
+			return 1;
+		}
+	p->twin_hash[p->twin_next] = h;
+	p->twin_line[p->twin_next] = line;
+	p->twin_next = (p->twin_next + 1) % EXIM_TWIN_LINES;
+	p->twin_await = line;
+	return 0;
+}
+
+static enum event_kind
+kind_of(struct parser *p, const struct rule *r, struct event *ev,
+    const char *reason, int reason_len)
+{
+	int	 temp = ev->code >= 400 && ev->code < 500;
+
+	switch (r->kind) {
+	case RK_REJECT:
+		if (reason_len >= 0 && pcre2_match(p->relay_re,
+		    (PCRE2_SPTR)reason, (size_t)reason_len, 0, 0, p->md2,
+		    NULL) >= 0)
+			return temp ? EV_RELAY_DENIAL_TEMP : EV_RELAY_DENIAL;
+		return EV_OTHER_REJECT;
+	case RK_RELAY:
+		return temp ? EV_RELAY_DENIAL_TEMP : EV_RELAY_DENIAL;
+	case RK_RELAY_DENIAL:
+		return EV_RELAY_DENIAL;
+	case RK_RELAY_TEMP:
+		return EV_RELAY_DENIAL_TEMP;
+	case RK_OTHER_REJECT:
+		return EV_OTHER_REJECT;
+	case RK_LOGIN_OK:
+		return EV_LOGIN_OK;
+	case RK_LOGIN_FAILED:
+		return EV_LOGIN_FAILED;
+	case RK_SM_FROM:
+		break;
+	}
+	return EV_NONE;
+}
+
+/* A Sendmail from= line: give the waiting denial of that queue ID its sender. */
+static void
+sendmail_join(struct parser *p, const struct rule *r, const char *text)
+{
+	char	 qid[24], sender[EV_ADDR];
+	size_t	 i;
+
+	if (p->n_waiting == 0 ||
+	    grab(p, r, F_QID, text, qid, sizeof(qid)) < 0 ||
+	    grab(p, r, F_SENDER, text, sender, sizeof(sender)) < 0)
+		return;
+	for (i = 0; i < p->qlen; i++) {
+		struct slot *s = &p->q[(p->qhead + i) % p->qcap];
+
+		if (s->waiting && strcmp(s->qid, qid) == 0) {
+			memcpy(s->ev.sender, sender, sizeof(sender));
+			s->ev.has_sender = 1;
+			s->waiting = 0;
+			p->n_waiting--;
+		}
+	}
+}
+
+static void
+make_event(struct parser *p, const struct rule *r, const struct envelope *env,
+    const char *line, size_t len, const char *text, int64_t offset)
+{
+	struct slot *s;
+	struct event *ev;
+	char	 buf[EV_ADDR], reason[1024];
+	int	 reason_len, n;
+	enum event_kind kind;
+
+	s = queue_push(p);
+	ev = &s->ev;
+	ev->pid = env->pid;
+	copy_field(ev->mta, sizeof(ev->mta), r->mta, strlen(r->mta));
+	copy_field(ev->host, sizeof(ev->host), env->host, env->host_len);
+	copy_field(ev->prog, sizeof(ev->prog), env->prog, env->prog_len);
+	copy_field(ev->rule, sizeof(ev->rule), r->name, strlen(r->name));
+	if (grab(p, r, F_IP, text, buf, sizeof(buf)) >= 0)
+		ip_normalize(buf, strlen(buf), ev->ip);
+	grab(p, r, F_HOST, text, ev->client_host, sizeof(ev->client_host));
+	grab(p, r, F_HELO, text, ev->helo, sizeof(ev->helo));
+	if (grab(p, r, F_SENDER, text, ev->sender, sizeof(ev->sender)) >= 0)
+		ev->has_sender = 1;
+	if (grab(p, r, F_RECIPIENT, text, ev->recipient,
+	    sizeof(ev->recipient)) < 0 &&
+	    (r->group[F_RULESET] < 0 ||
+	    (grab(p, r, F_RULESET, text, buf, sizeof(buf)) >= 0 &&
+	    strcmp(buf, "rcpt") == 0)))
+		grab(p, r, F_RCPT, text, ev->recipient, sizeof(ev->recipient));
+	grab(p, r, F_USER, text, ev->user, sizeof(ev->user));
+	grab(p, r, F_METHOD, text, ev->method, sizeof(ev->method));
+	grab(p, r, F_STATUS, text, ev->status, sizeof(ev->status));
+	if (grab(p, r, F_CODE, text, buf, sizeof(buf)) >= 0)
+		ev->code = atoi(buf);
+	{
+		/* The line's own word, else the rule's, else the program's. */
+		const char *svc = NULL;
+
+		if ((n = grab(p, r, F_SERVICE, text, buf, sizeof(buf))) > 0)
+			svc = normalize_service(buf, (size_t)n);
+		if (svc == NULL && r->service[0] != '\0')
+			svc = r->service;
+		if (svc == NULL)
+			svc = normalize_service(env->prog, env->prog_len);
+		if (svc != NULL && (r->kind == RK_LOGIN_OK ||
+		    r->kind == RK_LOGIN_FAILED))
+			copy_field(ev->service, sizeof(ev->service), svc,
+			    strlen(svc));
+	}
+	reason_len = grab(p, r, F_REASON, text, reason, sizeof(reason));
+	kind = kind_of(p, r, ev, reason, reason_len);
+	ev->kind = kind;
+	if (ev->kind == EV_RELAY_DENIAL && ev->code == 0 &&
+	    reason_len > 0 && strstr(reason, "temporar") != NULL)
+		ev->kind = EV_RELAY_DENIAL_TEMP;
+	ev->offset = offset;
+	ev->lineno = (int64_t)p->st.lines;
+	if (s->rawsize < len + 1) {
+		s->raw = xrealloc(s->raw, len + 1);
+		s->rawsize = len + 1;
+	}
+	memcpy(s->raw, line, len);
+	s->raw[len] = '\0';
+	ev->raw = s->raw;
+	ev->raw_len = len;
+	s->born = (int64_t)p->st.lines;
+	/* A Sendmail denial names its sender on a later from= line. */
+	if (strcmp(r->mta, "sendmail") == 0 && r->kind == RK_REJECT &&
+	    grab(p, r, F_QID, text, s->qid, sizeof(s->qid)) > 0) {
+		s->waiting = 1;
+		p->n_waiting++;
+	}
+}
+
+void
+parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
+{
+	struct envelope env;
+	const char *text;
+	size_t	 tlen, i, j;
+	int	 cls, candidate = 0;
+	int64_t	 t;
+
+	p->st.lines++;
+	p->last_suspicious = 0;
+	if (envelope_parse(line, len, &env) != 0)
+		p->st.no_envelope++;
+	t = line_time(p, &env);
+	if (t != 0) {
+		if (t < p->last_time)
+			p->st.time_backwards++;
+		p->last_time = t;
+	}
+	/* Release Sendmail denials whose from= line never came. */
+	if (p->n_waiting > 0) {
+		for (i = 0; i < p->qlen; i++) {
+			struct slot *s = &p->q[(p->qhead + i) % p->qcap];
+
+			if (s->waiting && (int64_t)p->st.lines - s->born >
+			    SM_WAIT_LINES) {
+				s->waiting = 0;
+				p->n_waiting--;
+			}
+		}
+	}
+	if (p->twin_await && (int64_t)p->st.lines - p->twin_await >
+	    (p->twins_seen ? 64 : 4))
+		p->twin_await = 0;
+
+	text = env.tag;
+	tlen = len - (size_t)(text - line);
+	cls = classify(&env);
+	for (i = 0; i < p->n_by_class[cls]; i++) {
+		struct rule *r = &p->rules[p->by_class[cls][i]];
+		int	 rc;
+
+		if (r->needles != NULL) {
+			for (j = 0; r->needles[j] != NULL; j++)
+				if (memmem(text, tlen, r->needles[j],
+				    strlen(r->needles[j])) != NULL)
+					break;
+			if (r->needles[j] == NULL)
+				continue;
+		}
+		candidate = 1;
+		rc = pcre2_jit_match(r->re, (PCRE2_SPTR)text, tlen, 0, 0,
+		    p->md, NULL);
+		if (rc == PCRE2_ERROR_JIT_BADOPTION)
+			rc = pcre2_match(r->re, (PCRE2_SPTR)text, tlen, 0, 0,
+			    p->md, NULL);
+		if (rc < 0)
+			continue;
+		r->hits++;
+		if (r->kind == RK_SM_FROM) {
+			sendmail_join(p, r, text);
+			return;
+		}
+		if (env.exim_syslog && exim_twin(p, env.msg,
+		    len - (size_t)(env.msg - line))) {
+			p->st.exim_twins++;
+			return;
+		}
+		make_event(p, r, &env, line, len, text, offset);
+		{
+			struct slot *s = &p->q[(p->qhead + p->qlen - 1) %
+			    p->qcap];
+
+			s->ev.time = t;
+			s->ev.usec = env.usec;
+			p->st.events[s->ev.kind]++;
+		}
+		return;
+	}
+	if (candidate) {
+		p->st.unmatched_suspicious++;
+		p->last_suspicious = 1;
+	} else if (cls != 1 && cls != 2 && len < 4096 &&
+	    pcre2_match(p->suspicious_re, (PCRE2_SPTR)text, tlen, 0, 0,
+	    p->md2, NULL) >= 0 && memmem(text, tlen, "(in reply to", 13) ==
+	    NULL && memmem(text, tlen, "no auth attempts", 16) == NULL) {
+		p->last_suspicious = 1;
+	}
+}
+
+int
+parser_next(struct parser *p, struct event *out)
+{
+	struct slot *s;
+
+	if (p->qlen == 0)
+		return 0;
+	s = &p->q[p->qhead];
+	if (s->waiting)
+		return 0;
+	*out = s->ev;
+	p->qhead = (p->qhead + 1) % p->qcap;
+	p->qlen--;
+	return 1;
+}
+
+void
+parser_flush(struct parser *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->qlen; i++)
+		p->q[(p->qhead + i) % p->qcap].waiting = 0;
+	p->n_waiting = 0;
+	p->twin_await = 0;
+}
+
+int
+parser_settled(const struct parser *p)
+{
+	return p->qlen == 0 && p->twin_await == 0;
+}
+
+int64_t
+parser_pending_offset(const struct parser *p)
+{
+	if (p->qlen == 0)
+		return -1;
+	return p->q[p->qhead].ev.offset;
+}
+
+const struct parser_stats *
+parser_get_stats(const struct parser *p)
+{
+	return &p->st;
+}
+
+size_t
+parser_rule_count(const struct parser *p)
+{
+	return p->n_rules;
+}
+
+const char *
+parser_rule_name(const struct parser *p, size_t i)
+{
+	return i < p->n_rules ? p->rules[i].name : NULL;
+}
+
+uint64_t
+parser_rule_hits(const struct parser *p, size_t i)
+{
+	return i < p->n_rules ? p->rules[i].hits : 0;
+}
+
+int
+parser_last_suspicious(const struct parser *p)
+{
+	return p->last_suspicious;
+}

@@ -1,0 +1,550 @@
+/* store.c: schema, migrations, checkpoints and the event inserts. */
+#include <ctype.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/common.h"
+#include "store.h"
+
+struct store {
+	sqlite3		*db;
+	char		*path;
+	sqlite3_stmt	*put;
+	sqlite3_stmt	*src_insert;
+	sqlite3_stmt	*src_update;
+	int		 in_tx;
+};
+
+/*
+ * Schema versions, applied in order. Never edit a released step: add one.
+ * Indexes serve what the diagnosis and the console ask: by client IP and
+ * time, by sender, by recipient domain, by user and time, by time, and by
+ * kind and time (lists of one kind, counts).
+ */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+	"CREATE TABLE sources("
+	"  id INTEGER PRIMARY KEY,"
+	"  ident TEXT NOT NULL,"
+	"  head_len INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  offset INTEGER NOT NULL DEFAULT 0,"
+	"  lines INTEGER NOT NULL DEFAULT 0,"
+	"  first_ingest INTEGER NOT NULL,"
+	"  last_ingest INTEGER NOT NULL,"
+	"  UNIQUE(head_len, ident));"
+	"CREATE TABLE events("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  usec INTEGER NOT NULL DEFAULT 0,"
+	"  kind INTEGER NOT NULL,"
+	"  mta TEXT NOT NULL,"
+	"  host TEXT, prog TEXT, pid INTEGER,"
+	"  ip TEXT, client_host TEXT, helo TEXT,"
+	"  sender TEXT, recipient TEXT, rcpt_domain TEXT,"
+	"  code INTEGER, status TEXT,"
+	"  user TEXT, service TEXT, method TEXT,"
+	"  rule TEXT NOT NULL,"
+	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
+	"  offset INTEGER NOT NULL,"
+	"  raw TEXT NOT NULL);"
+	"CREATE INDEX events_ip_time ON events(ip, time);"
+	"CREATE INDEX events_sender ON events(sender) WHERE sender <> '';"
+	"CREATE INDEX events_rcpt_domain ON events(rcpt_domain)"
+	"  WHERE rcpt_domain IS NOT NULL;"
+	"CREATE INDEX events_user_time ON events(user, time)"
+	"  WHERE user IS NOT NULL;"
+	"CREATE INDEX events_time ON events(time);"
+	"CREATE INDEX events_kind_time ON events(kind, time);",
+};
+
+static int
+db_cause(struct store *st, char **cause, const char *what)
+{
+	int	 rc = sqlite3_extended_errcode(st->db);
+	const char *hint = "";
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		hint = " (another process is writing to it; try again when "
+		    "it is done)";
+		break;
+	case SQLITE_FULL:
+		hint = " (the disk is full: free space and run again; "
+		    "nothing after the last checkpoint was kept)";
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		hint = " (check the path and its permissions)";
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		hint = " (this is not a relayscope database, or it is damaged)";
+		break;
+	}
+	return set_cause(cause, "database '%s': %s: %s%s", st->path, what,
+	    sqlite3_errmsg(st->db), hint);
+}
+
+static int
+exec(struct store *st, const char *sql, char **cause)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot run a statement");
+	return 0;
+}
+
+static int
+migrate(struct store *st, int readonly, char **cause)
+{
+	sqlite3_stmt *s;
+	int	 version, i, n = (int)ARRAY_LEN(migrations);
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+	    NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot read the schema version");
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_cause(st, cause, "cannot read the schema version");
+	}
+	version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > n)
+		return set_cause(cause, "database '%s' has schema %d, newer than "
+		    "this relayscope knows (%d): upgrade relayscope", st->path,
+		    version, n);
+	if (version == n)
+		return 0;
+	if (readonly)
+		return set_cause(cause, "database '%s' is empty or has an old "
+		    "schema: run 'relayscope ingest' first", st->path);
+	if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
+		return -1;
+	for (i = version; i < n; i++) {
+		char	 sql[64];
+
+		if (exec(st, migrations[i], cause) != 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", i + 1);
+		if (exec(st, sql, cause) != 0)
+			goto fail;
+	}
+	return exec(st, "COMMIT", cause);
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int
+prepare(struct store *st, sqlite3_stmt **s, const char *sql, char **cause)
+{
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s,
+	    NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot prepare a statement");
+	return 0;
+}
+
+struct store *
+store_open(const char *path, int flags, char **cause)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int	 ro = flags & STORE_READONLY;
+	int	 oflags = ro ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	st->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+		if (st->db == NULL)
+			set_cause(cause, "database '%s': cannot open", path);
+		else
+			db_cause(st, cause, "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	/*
+	 * WAL lets readers work while an ingest writes; synchronous=NORMAL
+	 * keeps every commit durable against a process crash (the WAL is
+	 * written before COMMIT returns) and costs one fsync per checkpoint.
+	 * The page cache is capped so memory stays small whatever the log.
+	 */
+	if (exec(st, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;"
+	    "PRAGMA temp_store = FILE;", cause) != 0)
+		goto fail;
+	if (!ro && exec(st, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;", cause) != 0)
+		goto fail;
+	if (migrate(st, ro, cause) != 0)
+		goto fail;
+	if (!ro && (prepare(st, &st->put, "INSERT INTO events(time, usec, "
+	    "kind, mta, host, prog, pid, ip, client_host, helo, sender, "
+	    "recipient, rcpt_domain, code, status, user, service, method, "
+	    "rule, source_id, offset, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,"
+	    "?,?,?,?,?,?,?,?,?)", cause) != 0 ||
+	    prepare(st, &st->src_insert, "INSERT INTO sources(ident, head_len,"
+	    " name, offset, lines, first_ingest, last_ingest) VALUES "
+	    "(?,?,?,?,?,strftime('%s','now'),strftime('%s','now'))",
+	    cause) != 0 ||
+	    prepare(st, &st->src_update, "UPDATE sources SET ident = ?, "
+	    "head_len = ?, name = ?, offset = ?, lines = ?, last_ingest = "
+	    "strftime('%s','now') WHERE id = ?", cause) != 0))
+		goto fail;
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->in_tx)
+		store_rollback(st);
+	sqlite3_finalize(st->put);
+	sqlite3_finalize(st->src_insert);
+	sqlite3_finalize(st->src_update);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+int
+store_begin(struct store *st, char **cause)
+{
+	if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
+		return -1;
+	st->in_tx = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *st, char **cause)
+{
+	if (exec(st, "COMMIT", cause) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	st->in_tx = 0;
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_tx = 0;
+}
+
+void
+store_ident(const void *head, size_t len, char out[33])
+{
+	const unsigned char *p = head;
+	uint64_t a = 1469598103934665603ULL, b = 0x9e3779b97f4a7c15ULL;
+	size_t	 i;
+
+	/* Two independent 64-bit hashes: FNV-1a and a multiply-xorshift. */
+	for (i = 0; i < len; i++) {
+		a = (a ^ p[i]) * 1099511628211ULL;
+		b = (b + p[i] + 1) * 0xff51afd7ed558ccdULL;
+		b ^= b >> 29;
+	}
+	a ^= len;
+	b ^= (uint64_t)len << 32;
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a,
+	    (unsigned long long)b);
+}
+
+static void
+fill_source(sqlite3_stmt *s, struct store_source *src)
+{
+	const unsigned char *t;
+
+	src->id = sqlite3_column_int64(s, 0);
+	t = sqlite3_column_text(s, 1);
+	copy_field(src->ident, sizeof(src->ident), (const char *)t,
+	    t ? strlen((const char *)t) : 0);
+	src->head_len = sqlite3_column_int64(s, 2);
+	src->offset = sqlite3_column_int64(s, 3);
+	src->lines = sqlite3_column_int64(s, 4);
+	t = sqlite3_column_text(s, 5);
+	copy_field(src->name, sizeof(src->name), (const char *)t,
+	    t ? strlen((const char *)t) : 0);
+}
+
+int
+store_source_lookup(struct store *st, const void *head, size_t len,
+    struct store_source *src, char **cause)
+{
+	sqlite3_stmt *s;
+	int	 rc, found = 0;
+
+	memset(src, 0, sizeof(*src));
+	store_ident(head, len, src->ident);
+	src->head_len = (int64_t)len;
+	if (len == 0)
+		return 0;
+	/*
+	 * The same head, or a source first seen while shorter than a KiB
+	 * whose bytes this one starts with (the file grew since).
+	 */
+	if (sqlite3_prepare_v2(st->db, "SELECT id, ident, head_len, offset, "
+	    "lines, name FROM sources WHERE (head_len = ? AND ident = ?) OR "
+	    "(head_len < ? AND head_len < ?) ORDER BY head_len DESC", -1, &s,
+	    NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot look up sources");
+	sqlite3_bind_int64(s, 1, (int64_t)len);
+	sqlite3_bind_text(s, 2, src->ident, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, (int64_t)len);
+	sqlite3_bind_int64(s, 4, STORE_HEAD);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_source cand;
+		char	 id[33];
+
+		fill_source(s, &cand);
+		if (cand.head_len > (int64_t)len)
+			continue;
+		store_ident(head, (size_t)cand.head_len, id);
+		if (strcmp(id, cand.ident) != 0)
+			continue;
+		/* Keep the longer, current identity for the next time. */
+		cand.head_len = (int64_t)len;
+		memcpy(cand.ident, src->ident, sizeof(cand.ident));
+		*src = cand;
+		found = 1;
+		break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_cause(st, cause, "cannot look up sources");
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+int
+store_checkpoint(struct store *st, struct store_source *src, char **cause)
+{
+	sqlite3_stmt *s = src->id ? st->src_update : st->src_insert;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, src->ident, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, src->head_len);
+	sqlite3_bind_text(s, 3, src->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, src->offset);
+	sqlite3_bind_int64(s, 5, src->lines);
+	if (src->id)
+		sqlite3_bind_int64(s, 6, src->id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return db_cause(st, cause, "cannot save the checkpoint");
+	}
+	sqlite3_reset(s);
+	if (src->id == 0)
+		src->id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void
+bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+int
+store_put(struct store *st, int64_t source_id, const struct event *ev,
+    char **cause)
+{
+	sqlite3_stmt *s = st->put;
+	char	 domain[256];
+	const char *at;
+	size_t	 i, n;
+
+	domain[0] = '\0';
+	if ((at = strrchr(ev->recipient, '@')) != NULL) {
+		n = strcspn(at + 1, ">\" ");
+		copy_field(domain, sizeof(domain), at + 1, n);
+		for (i = 0; domain[i]; i++)
+			domain[i] = (char)tolower((unsigned char)domain[i]);
+	}
+	sqlite3_bind_int64(s, 1, ev->time);
+	sqlite3_bind_int(s, 2, ev->usec);
+	sqlite3_bind_int(s, 3, (int)ev->kind);
+	sqlite3_bind_text(s, 4, ev->mta, -1, SQLITE_STATIC);
+	bind_str(s, 5, ev->host);
+	bind_str(s, 6, ev->prog);
+	if (ev->pid >= 0)
+		sqlite3_bind_int64(s, 7, ev->pid);
+	else
+		sqlite3_bind_null(s, 7);
+	bind_str(s, 8, ev->ip);
+	bind_str(s, 9, ev->client_host);
+	bind_str(s, 10, ev->helo);
+	if (ev->has_sender)
+		sqlite3_bind_text(s, 11, ev->sender, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 11);
+	bind_str(s, 12, ev->recipient);
+	bind_str(s, 13, domain);
+	if (ev->code)
+		sqlite3_bind_int(s, 14, ev->code);
+	else
+		sqlite3_bind_null(s, 14);
+	bind_str(s, 15, ev->status);
+	bind_str(s, 16, ev->user);
+	bind_str(s, 17, ev->service);
+	bind_str(s, 18, ev->method);
+	sqlite3_bind_text(s, 19, ev->rule, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 20, source_id);
+	sqlite3_bind_int64(s, 21, ev->offset);
+	sqlite3_bind_text(s, 22, ev->raw, (int)ev->raw_len, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return db_cause(st, cause, "cannot store an event");
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_purge(struct store *st, int64_t before, int64_t *n, char **cause)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM events WHERE time < ?",
+	    -1, &s, NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot purge");
+	sqlite3_bind_int64(s, 1, before);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_cause(st, cause, "cannot purge");
+	}
+	sqlite3_finalize(s);
+	*n = sqlite3_changes64(st->db);
+	return 0;
+}
+
+int
+store_meta_get(struct store *st, const char *key, char *buf, size_t size,
+    char **cause)
+{
+	sqlite3_stmt *s;
+	int	 rc;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?",
+	    -1, &s, NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot read settings");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL)
+		copy_field(buf, size, (const char *)sqlite3_column_text(s, 0),
+		    (size_t)sqlite3_column_bytes(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_cause(st, cause, "cannot read settings");
+	return rc == SQLITE_ROW;
+}
+
+int
+store_meta_set(struct store *st, const char *key, const char *value,
+    char **cause)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO meta(key, value) VALUES "
+	    "(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	    -1, &s, NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot save settings");
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_cause(st, cause, "cannot save settings");
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+store_stats(struct store *st, struct store_stats *out, char **cause)
+{
+	sqlite3_stmt *s;
+	int	 rc;
+
+	memset(out, 0, sizeof(*out));
+	/* Counts by kind and MTA; the (kind, time) index covers kind. */
+	if (sqlite3_prepare_v2(st->db, "SELECT kind, mta, service, count(*) "
+	    "FROM events GROUP BY kind, mta, service", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return db_cause(st, cause, "cannot count events");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int	 kind = sqlite3_column_int(s, 0);
+		const char *mta = (const char *)sqlite3_column_text(s, 1);
+		const char *svc = (const char *)sqlite3_column_text(s, 2);
+		int64_t	 n = sqlite3_column_int64(s, 3);
+		int	 i;
+
+		if (kind <= 0 || kind >= EV__COUNT)
+			continue;
+		out->events[kind] += n;
+		if (kind == EV_RELAY_DENIAL) {
+			for (i = 0; i < out->n_relay_by_mta; i++)
+				if (strcmp(out->relay_by_mta[i].mta,
+				    mta ? mta : "other") == 0)
+					break;
+			if (i == out->n_relay_by_mta &&
+			    i < (int)ARRAY_LEN(out->relay_by_mta)) {
+				out->n_relay_by_mta++;
+				copy_field(out->relay_by_mta[i].mta,
+				    sizeof(out->relay_by_mta[i].mta),
+				    mta ? mta : "other",
+				    strlen(mta ? mta : "other"));
+			}
+			if (i < (int)ARRAY_LEN(out->relay_by_mta))
+				out->relay_by_mta[i].n += n;
+		}
+		if (kind == EV_LOGIN_OK) {
+			const char *k = svc ? svc : "unknown";
+
+			for (i = 0; i < out->n_login_ok_by_service; i++)
+				if (strcmp(out->login_ok_by_service[i].service,
+				    k) == 0)
+					break;
+			if (i == out->n_login_ok_by_service &&
+			    i < STORE_MAX_SERVICES) {
+				out->n_login_ok_by_service++;
+				copy_field(out->login_ok_by_service[i].service,
+				    sizeof(out->login_ok_by_service[i].service),
+				    k, strlen(k));
+			}
+			if (i < STORE_MAX_SERVICES)
+				out->login_ok_by_service[i].n += n;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_cause(st, cause, "cannot count events");
+	if (sqlite3_prepare_v2(st->db, "SELECT (SELECT count(*) FROM sources),"
+	    " (SELECT min(time) FROM events), (SELECT max(time) FROM events),"
+	    " (SELECT total(offset) FROM sources),"
+	    " (SELECT total(lines) FROM sources)", -1, &s, NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot count sources");
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		out->sources = sqlite3_column_int64(s, 0);
+		out->first_event = sqlite3_column_int64(s, 1);
+		out->last_event = sqlite3_column_int64(s, 2);
+		out->bytes_ingested = (int64_t)sqlite3_column_double(s, 3);
+		out->lines_ingested = (int64_t)sqlite3_column_double(s, 4);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}

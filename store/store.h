@@ -1,0 +1,98 @@
+/*
+ * store.h: the SQLite file.
+ *
+ * One file in WAL mode with a busy timeout, so an ingest, consoles and
+ * exports run at once. store_open() creates the schema or migrates it
+ * forward (PRAGMA user_version); a file from a newer relayscope is refused.
+ *
+ * Ingest protocol, exactly once:
+ *
+ *	store_begin(st)
+ *	store_put(st, source_id, &ev) ...	-- events of lines [a, b)
+ *	store_checkpoint(st, &src)		-- src.offset = b
+ *	store_commit(st)
+ *
+ * The checkpoint and the events it covers commit in one transaction, so a
+ * crash at any moment leaves either both or neither. A source is known by
+ * its content: the hash of its first KiB (store_source_lookup), so a
+ * renamed, copied or compressed file is the same source.
+ *
+ * Errors: every function returns 0 (or a count) or -1 with an allocated
+ * cause; nothing here prints. Strings returned in structs are copies owned
+ * by the caller's struct (fixed arrays), valid after the next query.
+ */
+#ifndef RS_STORE_H
+#define RS_STORE_H
+
+#include <stdint.h>
+
+#include "../parser/parser.h"
+
+#define STORE_HEAD 1024		/* bytes of a source that identify it */
+#define STORE_SCHEMA 1
+
+struct store;
+
+enum store_flags {
+	STORE_READONLY = 1 << 0,	/* never create or migrate */
+};
+
+struct store *store_open(const char *path, int flags, char **cause);
+void	 store_close(struct store *);
+
+int	 store_begin(struct store *, char **cause);
+int	 store_commit(struct store *, char **cause);
+void	 store_rollback(struct store *);
+
+struct store_source {
+	int64_t	 id;		/* 0: not stored yet */
+	char	 ident[33];	/* hex hash of the first head_len bytes */
+	int64_t	 head_len;
+	int64_t	 offset;	/* bytes of the source already stored */
+	int64_t	 lines;		/* lines already stored */
+	char	 name[512];
+};
+
+/* The identity of head[0..len) (len <= STORE_HEAD). */
+void	 store_ident(const void *head, size_t len, char out[33]);
+/*
+ * Finds the source whose content starts as head[0..len) does: either the
+ * same first KiB, or a source first seen shorter whose bytes this head
+ * begins with (a small file that grew). Returns 1 and fills src, 0 when
+ * unknown (src gets a fresh identity), -1 on error.
+ */
+int	 store_source_lookup(struct store *, const void *head, size_t len,
+	    struct store_source *src, char **cause);
+/* Inserts src (id 0) or updates its name, identity, offset and lines. */
+int	 store_checkpoint(struct store *, struct store_source *, char **cause);
+
+int	 store_put(struct store *, int64_t source_id, const struct event *,
+	    char **cause);
+
+/* Deletes events older than before; *n gets how many. */
+int	 store_purge(struct store *, int64_t before, int64_t *n, char **cause);
+int	 store_meta_get(struct store *, const char *key, char *buf,
+	    size_t size, char **cause);
+int	 store_meta_set(struct store *, const char *key, const char *value,
+	    char **cause);
+
+#define STORE_MAX_SERVICES 16
+struct store_stats {
+	int64_t	 events[EV__COUNT];
+	struct {
+		char	 mta[16];
+		int64_t	 n;
+	}	 relay_by_mta[16];
+	int	 n_relay_by_mta;
+	struct {
+		char	 service[16];
+		int64_t	 n;
+	}	 login_ok_by_service[STORE_MAX_SERVICES];
+	int	 n_login_ok_by_service;
+	int64_t	 sources;
+	int64_t	 first_event, last_event;	/* 0 when empty */
+	int64_t	 bytes_ingested, lines_ingested;
+};
+int	 store_stats(struct store *, struct store_stats *, char **cause);
+
+#endif
