@@ -152,7 +152,7 @@ cmd_rules(struct cli *cli, int argc, char **argv)
 		if (cli_load_config(cli, &cfg) != 0)
 			return EXIT_CONFIG;
 	}
-	if ((p = cli_open_parser(&cfg, 0, 0, &cause)) == NULL) {
+	if ((p = cli_open_parser(&cfg, 0, 0, 1, &cause)) == NULL) {
 		cli_error("%s", cause);
 		free(cause);
 		config_release(&cfg);

@@ -56,6 +56,6 @@ int64_t	 reader_disk_pos(struct reader *);
 
 /* Builds the parser from the config's rules (operator rules first). */
 struct parser *cli_open_parser(const struct config *, int year,
-	    int64_t ref_time, char **cause);
+	    int64_t ref_time, int find_suspicious, char **cause);
 
 #endif

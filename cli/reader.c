@@ -255,7 +255,7 @@ reader_disk_pos(struct reader *r)
 
 struct parser *
 cli_open_parser(const struct config *cfg, int year, int64_t ref_time,
-    char **cause)
+    int find_suspicious, char **cause)
 {
 	struct parser_opts o;
 	struct parser_rule_def *defs;
@@ -265,6 +265,7 @@ cli_open_parser(const struct config *cfg, int year, int64_t ref_time,
 	memset(&o, 0, sizeof(o));
 	o.year = year;
 	o.ref_time = ref_time;
+	o.find_suspicious = find_suspicious;
 	defs = xcalloc(cfg->n_rules, sizeof(*defs));
 	for (i = 0; i < cfg->n_rules; i++) {
 		defs[i].name = cfg->rules[i].name;

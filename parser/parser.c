@@ -78,6 +78,7 @@ struct parser {
 	int		 twins_seen;
 
 	int		 last_suspicious;
+	int		 find_suspicious;
 	struct parser_stats st;
 };
 
@@ -252,6 +253,7 @@ parser_open(const struct parser_opts *o, char **cause)
 	p->md2 = pcre2_match_data_create(4, NULL);
 	p->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
 	p->fixed_year = o->year;
+	p->find_suspicious = o->find_suspicious;
 	parser_reset(p, o->ref_time);
 	return p;
 fail:
@@ -684,7 +686,7 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 	if (candidate) {
 		p->st.unmatched_suspicious++;
 		p->last_suspicious = 1;
-	} else if (cls != 1 && cls != 2 && len < 4096 &&
+	} else if (p->find_suspicious && cls != 1 && cls != 2 && len < 4096 &&
 	    pcre2_match(p->suspicious_re, (PCRE2_SPTR)text, tlen, 0, 0,
 	    p->md2, NULL) >= 0 && memmem(text, tlen, "(in reply to", 13) ==
 	    NULL && memmem(text, tlen, "no auth attempts", 16) == NULL) {

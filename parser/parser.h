@@ -95,6 +95,9 @@ struct parser_opts {
 	int64_t	 ref_time;	/* for inference: the file's mtime, or now */
 	const struct parser_rule_def *rules;
 	size_t	 n_rules;
+	int	 find_suspicious;	/* also flag lines that no rule was
+					   tried on but look like a denial or a
+					   login (slower; for `rules test`) */
 };
 
 /* Counters of what the parser saw, for the ingest summary. */
