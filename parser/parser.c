@@ -654,7 +654,9 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 			if (r->needles[j] == NULL)
 				continue;
 		}
-		candidate = 1;
+		/* The catch-all relay text rule sees every unknown program. */
+		if (r->kind != RK_RELAY || (r->classes & PC_POSTFIX_SMTPD))
+			candidate = 1;
 		rc = pcre2_jit_match(r->re, (PCRE2_SPTR)text, tlen, 0, 0,
 		    p->md, NULL);
 		if (rc == PCRE2_ERROR_JIT_BADOPTION)

@@ -1,0 +1,80 @@
+# Each envelope a merged log can hold, ingested for real; the stored time
+# (UTC) proves the timestamp was read, the relay denial that the message
+# part was found.
+. "$ROOT/tests/lib.sh"
+MSG='NOQUEUE: reject: RCPT from x[192.0.2.10]: 554 5.7.1 <a@remote.example>: Relay access denied; from=<joe@example.net> to=<a@remote.example> proto=ESMTP helo=<pc>'
+
+# envelope NAME WANT-UTC LINE [ingest args...]
+envelope() {
+	name=$1 want=$2 line=$3
+	shift 3
+	mkconfig e.yaml
+	rm -f e.db e.db-wal e.db-shm
+	printf '%s\n' "$line" >one.log
+	touch -d '2026-11-23 12:00:00' one.log
+	rs e.yaml ingest -q "$@" one.log
+	j=$(rs e.yaml stats --json)
+	eq "$name: a relay denial" "$(jget "$j" events.relay_denial)" 1
+	eq "$name: time" "$(jget "$j" first_event)" "$want"
+}
+envelope "rfc3164 rsyslog" 2026-11-02T03:04:05Z "Nov  2 03:04:05 mx postfix/smtpd[1]: $MSG"
+envelope "rfc3164 maillog_file" 2026-11-02T03:04:05Z "Nov 02 03:04:05 mx postfix/smtpd[1]: $MSG"
+envelope "rfc3164 one-space day" 2026-09-08T07:46:30Z "Sep 8 07:46:30 mx postfix/smtpd[1]: $MSG"
+envelope "rfc3164 priority word" 2026-06-17T14:37:39Z "Jun 17 14:37:39 <mail.notice> mx postfix/smtpd[1]: $MSG"
+envelope "rfc3164 no host" 2026-01-29T09:33:58Z "Jan 29 09:33:58 postfix/smtpd[1]: $MSG"
+envelope "syslog <pri> prefix" 2026-10-11T22:14:15Z "<22>Oct 11 22:14:15 mx postfix/smtpd[1]: $MSG"
+envelope "rsyslog iso 8601" 2026-11-22T02:04:05Z "2026-11-22T03:04:05.123456+01:00 mx postfix/smtpd[1]: $MSG"
+envelope "journalctl short-iso" 2026-11-22T02:04:05Z "2026-11-22T03:04:05+0100 mx postfix/smtpd[1]: $MSG"
+envelope "rfc 5424" 2026-11-22T03:04:05Z "<34>1 2026-11-22T03:04:05.003Z mx postfix/smtpd 1 - - $MSG"
+envelope "rfc 5424 with data" 2026-11-22T03:04:05Z "<34>1 2026-11-22T03:04:05Z mx postfix/smtpd 1 ID47 [x@1 a=\"]\"] $MSG"
+# TAI64 label 2^62 + 10 + seconds: 0x4c91b044 - 10 = 1284616250
+envelope "tai64n" 2010-09-16T05:50:50Z "@400000004c91b044077a9e94 postfix/smtpd[1]: $MSG"
+envelope "explicit --year" 2019-11-02T03:04:05Z "Nov  2 03:04:05 mx postfix/smtpd[1]: $MSG" --year 2019
+# A December line in a file last written in November is last year's.
+envelope "year inferred from file time" 2025-12-30T23:59:59Z "Dec 30 23:59:59 mx postfix/smtpd[1]: $MSG"
+
+EX='H=(pc) [192.0.2.10] F=<joe@example.net> rejected RCPT <a@remote.example>: relay not permitted'
+envelope "exim mainlog" 2026-11-22T17:07:52Z "2026-11-22 17:07:52 [16206] $EX"
+envelope "exim mainlog no pid" 2026-11-22T17:07:52Z "2026-11-22 17:07:52 $EX"
+envelope "exim via syslog" 2026-11-22T17:07:52Z "Nov 22 17:07:52 mx exim[16206]: 2026-11-22 17:07:52 $EX"
+envelope "host before exim, exim's date only" 2021-07-17T23:20:49Z "mx.example.com exim[3751842]: 2021-07-17 23:20:49 $EX"
+
+# The zone of local timestamps comes from config.yaml.
+mkconfig z.yaml "timezone: Europe/Berlin"
+printf 'Nov 22 17:14:29 mx postfix/smtpd[1]: %s\nJul  1 12:00:00 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >z.log
+touch -d '2026-11-23 12:00:00' z.log
+rs z.yaml ingest -q z.log
+j=$(rs z.yaml stats --json)
+eq "timezone Europe/Berlin: summer time" "$(jget "$j" first_event)" 2026-07-01T10:00:00Z
+eq "timezone Europe/Berlin: winter time" "$(jget "$j" last_event)" 2026-11-22T16:14:29Z
+
+# December to January inside one file: the year rolls over.
+mkconfig r.yaml
+printf 'Dec 31 23:59:58 mx postfix/smtpd[1]: %s\nJan  1 00:00:02 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >r.log
+touch -d '2027-01-01 01:00:00' r.log
+rs r.yaml ingest -q r.log
+j=$(rs r.yaml stats --json)
+eq "rollover: december is the old year" "$(jget "$j" first_event)" 2026-12-31T23:59:58Z
+eq "rollover: january the new one" "$(jget "$j" last_event)" 2027-01-01T00:00:02Z
+
+# Exim through syslog writes each reject twice (mainlog and rejectlog
+# copies): one event. Two identical Postfix lines are two events.
+mkconfig t.yaml
+{
+	printf 'Nov 22 17:07:52 mx exim[16206]: 2026-11-22 17:07:52 %s\n' "$EX"
+	printf 'Nov 22 17:07:52 mx exim[16206]: 2026-11-22 17:07:52 %s\n' "$EX"
+	printf 'Nov 22 17:07:53 mx postfix/smtpd[1]: %s\n' "$MSG"
+	printf 'Nov 22 17:07:53 mx postfix/smtpd[1]: %s\n' "$MSG"
+} >twins.log
+rs t.yaml ingest -q twins.log
+j=$(rs t.yaml stats --json)
+eq "exim syslog twin lines are one event" "$(jget "$j" relay_denial_by_mta.exim)" 1
+eq "identical postfix lines are two events" "$(jget "$j" relay_denial_by_mta.postfix)" 2
+
+# Timestamps going backwards are counted, never fatal.
+printf 'Nov 22 17:10:00 mx postfix/smtpd[1]: %s\nNov 22 17:00:00 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >back.log
+mkconfig b.yaml
+out=$(rs b.yaml ingest --json back.log)
+eq "backwards timestamps: ingest succeeds" "$?" 0
+eq "backwards timestamps: counted" "$(jget "$out" timestamps_backwards)" 1
+eq "backwards timestamps: both stored" "$(stat1 b.yaml events.relay_denial)" 2

@@ -1,0 +1,132 @@
+/* test_common.c: unit tests of common/ and the parser's envelope. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/common.h"
+#include "parser/envelope.h"
+
+static int failed;
+
+static void
+expect(int cond, const char *what)
+{
+	printf("%s - %s\n", cond ? "ok" : "not ok", what);
+	if (!cond)
+		failed = 1;
+}
+
+static int
+norm_is(const char *in, const char *want, int fam)
+{
+	char	 out[IP_TEXT_MAX];
+	int	 f = ip_normalize(in, strlen(in), out);
+
+	if (f != fam || strcmp(out, want) != 0) {
+		printf("  ip_normalize(%s) = %d '%s', want %d '%s'\n", in, f,
+		    out, fam, want);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+env_is(const char *line, const char *prog, const char *host, const char *msg)
+{
+	struct envelope e;
+	int	 ok;
+
+	envelope_parse(line, strlen(line), &e);
+	ok = e.prog_len == strlen(prog) && memcmp(e.prog, prog,
+	    e.prog_len) == 0 && e.host_len == strlen(host) &&
+	    memcmp(e.host, host, e.host_len) == 0 &&
+	    strncmp(e.msg, msg, strlen(msg)) == 0;
+	if (!ok)
+		printf("  envelope(%s): prog '%.*s' host '%.*s' msg '%s'\n",
+		    line, (int)e.prog_len, e.prog, (int)e.host_len, e.host,
+		    e.msg);
+	return ok;
+}
+
+int
+main(void)
+{
+	struct cidr c;
+	char	*cause = NULL, buf[64];
+	int64_t	 d;
+	struct strbuf sb;
+
+	expect(norm_is("192.0.2.10", "192.0.2.10", 4), "ipv4 stays");
+	expect(norm_is("::ffff:192.0.2.10", "192.0.2.10", 4),
+	    "ipv4-mapped ipv6 becomes ipv4");
+	expect(norm_is("2001:DB8:0:0:0:0:0:7", "2001:db8::7", 6),
+	    "ipv6 canonical, lower case");
+	expect(norm_is("IPv6:2001:db8::1", "2001:db8::1", 6),
+	    "sendmail IPv6: prefix dropped");
+	expect(norm_is("::1", "::1", 6), "::1");
+	expect(norm_is("unknown", "", 0), "not an address");
+	expect(norm_is("192.0.2.256", "", 0), "bad octet");
+
+	expect(cidr_parse("192.0.2.0/24", &c, NULL) == 0 &&
+	    cidr_contains(&c, "192.0.2.77") && !cidr_contains(&c, "192.0.3.1"),
+	    "cidr contains");
+	expect(cidr_parse("192.0.2.1/24", &c, &cause) == -1 && cause &&
+	    strstr(cause, "192.0.2.0/24") != NULL, "host bits set rejected, "
+	    "with the fix");
+	free(cause);
+	cause = NULL;
+	expect(cidr_parse("2001:db8::/32", &c, NULL) == 0 &&
+	    cidr_contains(&c, "2001:db8:1::5") &&
+	    !cidr_contains(&c, "192.0.2.1"), "ipv6 cidr");
+	expect(cidr_parse("0.0.0.0/0", &c, NULL) == 0 && c.prefix == 0,
+	    "cidr /0 parses (policy decides)");
+	expect(cidr_parse("10.0.0.0/33", &c, NULL) == -1, "prefix too long");
+
+	expect(parse_duration("15m", &d) == 0 && d == 900, "15m");
+	expect(parse_duration("30d", &d) == 0 && d == 30 * 86400, "30d");
+	expect(parse_duration("60", &d) == 0 && d == 60, "bare seconds");
+	expect(parse_duration("15x", &d) == -1, "bad unit");
+	expect(parse_duration("m", &d) == -1, "no number");
+	fmt_duration(900, buf, sizeof(buf));
+	expect(strcmp(buf, "15m") == 0, "format 15m");
+
+	tz_set("UTC", NULL);
+	fmt_iso_utc(local_to_utc(2026, 11, 22, 17, 14, 29), buf, sizeof(buf));
+	expect(strcmp(buf, "2026-11-22T17:14:29Z") == 0, "utc zone");
+	expect(tz_set("Europe/Berlin", NULL) == 0, "Europe/Berlin known");
+	fmt_iso_utc(local_to_utc(2026, 11, 22, 17, 14, 29), buf, sizeof(buf));
+	expect(strcmp(buf, "2026-11-22T16:14:29Z") == 0, "berlin winter +1");
+	fmt_iso_utc(local_to_utc(2026, 7, 1, 12, 0, 0), buf, sizeof(buf));
+	expect(strcmp(buf, "2026-07-01T10:00:00Z") == 0, "berlin summer +2");
+	expect(tz_set("Mars/Olympus", &cause) == -1 && cause != NULL,
+	    "unknown zone refused");
+	free(cause);
+	tz_set("UTC", NULL);
+
+	sb_init(&sb, 0);
+	sb_json_str(&sb, "a\"b\x1b[2J\xff", 8);
+	expect(strcmp(sb.buf, "a\\\"b\\u001b[2J\\ufffd") == 0,
+	    "json escapes quotes, escapes and invalid utf-8");
+	sb_release(&sb);
+	sb_init(&sb, 8);
+	expect(sb_add(&sb, "123456789", 9) == -1, "strbuf cap holds");
+	sb_release(&sb);
+
+	expect(env_is("Nov  2 03:04:05 mail postfix/smtpd[1]: x", "postfix/smtpd",
+	    "mail", "x"), "rfc3164 space-padded day");
+	expect(env_is("Jan 29 09:33:58 pop3-login: Info: Aborted", "pop3-login",
+	    "", "Info: Aborted"), "no host");
+	expect(env_is("Jun 17 14:37:39 <mail.notice> robin sm-mta[2794]: q: x",
+	    "sm-mta", "robin", "q: x"), "priority word");
+	expect(env_is("<34>1 2026-11-22T03:04:05.003Z host app 123 - - msg",
+	    "app", "host", "msg"), "rfc 5424");
+	expect(env_is("mail.example.com exim[37]: 2021-07-17 23:20:49 plain",
+	    "exim", "mail.example.com", "plain"), "host before exim, exim date");
+	expect(env_is("2026-11-22 17:07:52 [16206] H=(x) [1.2.3.4]", "exim", "",
+	    "H=(x)"), "exim mainlog with pid");
+	expect(env_is("2013-08-11 03:56:40 auth-worker(default): Info: pam",
+	    "auth-worker", "", "Info: pam"), "dovecot file with date");
+	expect(env_is("@400000004c91b044077a9e94 imap-login: Info: A",
+	    "imap-login", "", "Info: A"), "tai64n");
+	return failed;
+}
