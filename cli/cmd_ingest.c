@@ -20,7 +20,7 @@
 #include "ingest.h"
 #include "../store/store.h"
 
-#define BATCH_EVENTS 50000
+#define BATCH_EVENTS 8192
 #define BATCH_SECONDS 1.0
 #define MAX_WARNINGS 5
 
@@ -183,6 +183,16 @@ batch_due(const struct batch *b)
 	    now_mono() - b->opened >= BATCH_SECONDS);
 }
 
+/* Ends a source: releases held events and commits the last batch. */
+static int
+finish(struct ingest *in, struct batch *b, char **cause)
+{
+	parser_flush(in->p);
+	if (drain(in, b, cause) != 0)
+		return -1;
+	return commit(in, b, cause);
+}
+
 /*
  * Reads lines until EOF (or, following, until nothing new is there), storing
  * events and committing at safe points. Returns 0, or -1 with a cause.
@@ -194,11 +204,27 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 	char	*line;
 	size_t	 len;
 	int64_t	 off;
-	int	 rc;
+	int	 rc = 0;
 	uint64_t too_long = r->too_long;
 
+	r->idle_check = 1;
 	while (!stop_requested && (rc = reader_line(r, &line, &len, &off,
-	    final)) == 1) {
+	    final)) != 0) {
+		if (rc == 2) {
+			/*
+			 * A pipe went quiet: never hold the write lock while
+			 * waiting for input. Give a second for the rest of a
+			 * burst, then commit what we have.
+			 */
+			if ((b->in_tx || b->lines) && !reader_ready(r, 1000) &&
+			    finish(in, b, cause) != 0)
+				return -1;
+			r->idle_check = 0;
+			continue;
+		}
+		if (rc < 0)
+			break;
+		r->idle_check = 1;
 		b->lines++;
 		b->end = r->pos;
 		if (r->too_long != too_long) {
@@ -233,16 +259,6 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		    strerror(r->read_error));
 	b->end = r->pos;
 	return 0;
-}
-
-/* Ends a source: releases held events and commits the last batch. */
-static int
-finish(struct ingest *in, struct batch *b, char **cause)
-{
-	parser_flush(in->p);
-	if (drain(in, b, cause) != 0)
-		return -1;
-	return commit(in, b, cause);
 }
 
 static void
@@ -360,7 +376,7 @@ reopen:
 	if (finish(in, &b, &cause) != 0)
 		goto fail;
 	progress(in, &r, 1);
-	if (r.end > r.start && !r.is_stdin && r.gz == NULL) {
+	if (r.end > r.start && !r.is_stdin && r.z == NULL) {
 		in->t.held_back += r.end - r.start;
 		if (!in->quiet)
 			fprintf(stderr, "relayscope: %s: the last line has no "

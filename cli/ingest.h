@@ -24,7 +24,10 @@
 struct reader {
 	char		*name;		/* as given, "-" for stdin */
 	int		 fd;
-	gzFile		 gz;
+	z_stream	*z;		/* gzip content, else NULL */
+	char		*zbuf;		/* compressed input */
+	int		 sniffed, zeof, zmid;
+	int64_t		 disk;		/* bytes read from fd */
 	int		 is_stdin, regular;
 	dev_t		 dev;
 	ino_t		 ino;
@@ -37,6 +40,8 @@ struct reader {
 	int64_t		 lineno;	/* lines yielded or skipped so far */
 	uint64_t	 too_long;
 	int		 read_error;	/* errno of a failed read */
+	int		 idle_check;	/* reader_line returns 2 when a pipe
+					   has nothing to read yet */
 };
 
 int	 reader_open(struct reader *, const char *path, char **cause);
@@ -47,10 +52,13 @@ int	 reader_head(struct reader *, const char **head, size_t *len);
 int	 reader_skip(struct reader *, int64_t off, char **cause);
 /*
  * Next line: 1 with line, len and off set; 0 at EOF (or no complete line
- * yet); -1 on a read error. final: take an unterminated last line too.
+ * yet); 2 when idle_check is set and a pipe has no data yet; -1 on a read
+ * error. final: take an unterminated last line too.
  */
 int	 reader_line(struct reader *, char **line, size_t *len, int64_t *off,
 	    int final);
+/* Is there data to read within timeout_ms? */
+int	 reader_ready(struct reader *, int timeout_ms);
 /* Bytes consumed so far, on disk (compressed offset for gzip). */
 int64_t	 reader_disk_pos(struct reader *);
 

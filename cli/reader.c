@@ -1,6 +1,7 @@
 /* reader.c: lines from files, gzip files and stdin. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,64 +11,117 @@
 #include "../store/store.h"
 
 #define READER_BUF (1024 * 1024)
+#define READER_ZBUF (128 * 1024)
 
 int
 reader_open(struct reader *r, const char *path, char **cause)
 {
 	struct stat sb;
-	unsigned char magic[2];
-	ssize_t	 n;
 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	r->name = xstrdup(path);
+	r->cap = READER_BUF;
+	r->buf = xmalloc(r->cap + 1);
 	if (strcmp(path, "-") == 0) {
 		r->is_stdin = 1;
 		r->fd = 0;
-		/* zlib reads plain text through unchanged. */
-		if ((r->gz = gzdopen(dup(0), "rb")) == NULL)
-			return set_cause(cause, "cannot read standard input");
-	} else {
-		if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-			return set_cause(cause, "cannot open '%s': %s", path,
-			    strerror(errno));
-		if (fstat(r->fd, &sb) == -1)
-			return set_cause(cause, "cannot stat '%s': %s", path,
-			    strerror(errno));
-		if (S_ISDIR(sb.st_mode))
-			return set_cause(cause, "'%s' is a directory: give the "
-			    "log files in it", path);
-		r->regular = S_ISREG(sb.st_mode);
-		r->dev = sb.st_dev;
-		r->ino = sb.st_ino;
-		r->size = r->regular ? (int64_t)sb.st_size : 0;
-		n = pread(r->fd, magic, 2, 0);
-		if (n < 0)
-			return set_cause(cause, "cannot read '%s': %s", path,
-			    strerror(errno));
-		if (n == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
-			if ((r->gz = gzdopen(dup(r->fd), "rb")) == NULL)
-				return set_cause(cause, "cannot read '%s'",
-				    path);
-			gzbuffer(r->gz, 256 * 1024);
-		}
+		return 0;
 	}
-	r->cap = READER_BUF;
-	r->buf = xmalloc(r->cap + 1);
+	if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return set_cause(cause, "cannot open '%s': %s", path,
+		    strerror(errno));
+	if (fstat(r->fd, &sb) == -1)
+		return set_cause(cause, "cannot stat '%s': %s", path,
+		    strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		return set_cause(cause, "'%s' is a directory: give the log "
+		    "files in it", path);
+	r->regular = S_ISREG(sb.st_mode);
+	r->dev = sb.st_dev;
+	r->ino = sb.st_ino;
+	r->size = r->regular ? (int64_t)sb.st_size : 0;
 	return 0;
 }
 
 void
 reader_close(struct reader *r)
 {
-	if (r->gz != NULL)
-		gzclose(r->gz);
+	if (r->z != NULL) {
+		inflateEnd(r->z);
+		free(r->z);
+		free(r->zbuf);
+	}
 	if (r->fd > 0)
 		close(r->fd);
 	free(r->buf);
 	free(r->name);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
+}
+
+static ssize_t
+raw_read(struct reader *r, char *p, size_t n)
+{
+	ssize_t	 got;
+
+	do
+		got = read(r->fd, p, n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		r->read_error = errno;
+	else
+		r->disk += got;
+	return got;
+}
+
+/*
+ * Decompresses into p: gzip members one after another (as `cat a.gz b.gz`
+ * makes), returning as soon as some output is there, so a pipe is never
+ * waited on for more than it has.
+ */
+static ssize_t
+inflate_read(struct reader *r, char *p, size_t n)
+{
+	z_stream *z = r->z;
+	int	 rc;
+
+	z->next_out = (Bytef *)p;
+	z->avail_out = (uInt)n;
+	while (z->avail_out == n) {
+		if (z->avail_in == 0) {
+			ssize_t	 got;
+
+			if (r->zeof)
+				return 0;
+			got = raw_read(r, r->zbuf, READER_ZBUF);
+			if (got < 0)
+				return -1;
+			if (got == 0) {
+				r->zeof = 1;
+				if (r->zmid) {
+					r->read_error = EIO;
+					return -1;	/* truncated gzip */
+				}
+				return 0;
+			}
+			z->next_in = (Bytef *)r->zbuf;
+			z->avail_in = (uInt)got;
+		}
+		rc = inflate(z, Z_NO_FLUSH);
+		r->zmid = 1;
+		if (rc == Z_STREAM_END) {
+			r->zmid = 0;
+			if (inflateReset(z) != Z_OK) {
+				r->read_error = EIO;
+				return -1;
+			}
+		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			r->read_error = EILSEQ;
+			return -1;
+		}
+	}
+	return (ssize_t)(n - z->avail_out);
 }
 
 /* Appends more content to the buffer; returns bytes read, 0 EOF, -1. */
@@ -85,34 +139,29 @@ fill(struct reader *r)
 	room = r->cap - r->end;
 	if (room == 0)
 		return -2;
-	if (r->gz != NULL) {
-		int	 err;
-
-		n = gzread(r->gz, r->buf + r->end, (unsigned)room);
-		if (n < 0) {
-			const char *m = gzerror(r->gz, &err);
-
-			(void)m;
-			r->read_error = err == Z_ERRNO ? errno : EIO;
-			return -1;
-		}
-		if (n == 0) {
-			/* A truncated gzip stream is an error, not an EOF. */
-			gzerror(r->gz, &err);
-			if (err != Z_OK && err != Z_BUF_ERROR) {
-				r->read_error = EIO;
+	if (!r->sniffed) {
+		/* gzip is known by its magic bytes, not by its name. */
+		r->sniffed = 1;
+		n = raw_read(r, r->buf + r->end, room);
+		if (n >= 2 && (unsigned char)r->buf[r->end] == 0x1f &&
+		    (unsigned char)r->buf[r->end + 1] == 0x8b) {
+			r->z = xcalloc(1, sizeof(*r->z));
+			r->zbuf = xmalloc(READER_ZBUF);
+			if (inflateInit2(r->z, 16 + MAX_WBITS) != Z_OK) {
+				r->read_error = ENOMEM;
 				return -1;
 			}
+			memcpy(r->zbuf, r->buf + r->end, (size_t)n);
+			r->z->next_in = (Bytef *)r->zbuf;
+			r->z->avail_in = (uInt)n;
+			n = inflate_read(r, r->buf + r->end, room);
 		}
-	} else {
-		do
-			n = read(r->fd, r->buf + r->end, room);
-		while (n < 0 && errno == EINTR);
-		if (n < 0) {
-			r->read_error = errno;
-			return -1;
-		}
-	}
+	} else if (r->z != NULL)
+		n = inflate_read(r, r->buf + r->end, room);
+	else
+		n = raw_read(r, r->buf + r->end, room);
+	if (n < 0)
+		return -1;
 	r->end += (size_t)n;
 	return n;
 }
@@ -121,7 +170,12 @@ int
 reader_head(struct reader *r, const char **head, size_t *len)
 {
 	while (r->end - r->start < STORE_HEAD && !r->eof) {
-		ssize_t	 n = fill(r);
+		ssize_t	 n;
+
+		/* A quiet pipe: a shorter head identifies it well enough. */
+		if (!r->regular && r->end > r->start && !reader_ready(r, 1000))
+			break;
+		n = fill(r);
 
 		if (n < 0)
 			return -1;
@@ -138,7 +192,7 @@ reader_skip(struct reader *r, int64_t off, char **cause)
 {
 	if (off <= r->pos)
 		return 0;
-	if (r->gz == NULL && r->regular) {
+	if (r->z == NULL && r->regular) {
 		if (off > r->size)
 			return set_cause(cause, "'%s' is shorter (%lld bytes) "
 			    "than what was stored from it (%lld)", r->name,
@@ -216,7 +270,12 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 			continue;
 		}
 		if (!r->eof) {
-			ssize_t	 n = fill(r);
+			ssize_t	 n;
+
+			/* A pipe with nothing to read yet: let the caller commit. */
+			if (!r->regular && r->idle_check && !reader_ready(r, 0))
+				return 2;
+			n = fill(r);
 
 			if (n < 0)
 				return -1;
@@ -225,7 +284,7 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 			r->eof = 1;
 		}
 		/* EOF: an unterminated last line. */
-		if (have > 0 && (final || r->is_stdin || r->gz != NULL)) {
+		if (have > 0 && (final || r->is_stdin || r->z != NULL)) {
 			if (r->skipping) {
 				r->start += have;
 				r->pos += (int64_t)have;
@@ -245,12 +304,21 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 	}
 }
 
+int
+reader_ready(struct reader *r, int timeout_ms)
+{
+	struct pollfd pfd;
+
+	pfd.fd = r->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, timeout_ms) != 0;
+}
+
 int64_t
 reader_disk_pos(struct reader *r)
 {
-	if (r->gz != NULL)
-		return (int64_t)gzoffset(r->gz);
-	return r->pos;
+	return r->z != NULL ? r->disk : r->pos;
 }
 
 struct parser *

@@ -1,0 +1,74 @@
+# Exactly once: a source is known by its content (the first KiB), and its
+# checkpoint commits with its events. Re-reading, renaming, compressing,
+# piping, growing and rotating never store an event twice.
+. "$ROOT/tests/lib.sh"
+S=$ROOT/samples/logs
+mkconfig c.yaml
+cp "$S/postfix-dovecot-syslog/mail.log" mail.log
+total() { j=$(rs c.yaml stats --json); echo $(( $(jget "$j" events.relay_denial) + $(jget "$j" events.login_ok) + $(jget "$j" events.login_failed) + $(jget "$j" events.other_reject) )); }
+
+rs c.yaml ingest -q mail.log
+n1=$(total)
+[ "$n1" -gt 0 ] && ok "first ingest stores events ($n1)" || notok "first ingest stored nothing"
+
+out=$(rs c.yaml ingest --json mail.log); rc=$?
+eq "same file again: exit 0" "$rc" 0
+eq "same file again: nothing new" "$(total)" "$n1"
+eq "same file again: reported as already ingested" "$(printf '%s' "$out" | grep -c 'already ingested')" 1
+
+cp mail.log copy-of-mail.log
+rs c.yaml ingest -q copy-of-mail.log
+eq "a copy under another name adds nothing" "$(total)" "$n1"
+
+mv mail.log mail.log.1
+rs c.yaml ingest -q mail.log.1
+eq "renamed by rotation adds nothing" "$(total)" "$n1"
+
+gzip -c mail.log.1 >mail.log.2.gz
+rs c.yaml ingest -q mail.log.2.gz
+eq "compressed by rotation (.gz) adds nothing" "$(total)" "$n1"
+
+rs c.yaml ingest -q - <mail.log.1
+eq "the same text on stdin adds nothing" "$(total)" "$n1"
+gzip -c mail.log.1 | rs c.yaml ingest -q -
+eq "the same text gzipped on stdin adds nothing" "$(total)" "$n1"
+
+# A grown file: only the new lines count.
+cp mail.log.1 grow.log
+rs c.yaml ingest -q grow.log
+eq "grown file, before growth: nothing new" "$(total)" "$n1"
+grep 'Relay access denied' mail.log.1 | head -3 >>grow.log
+rs c.yaml ingest -q grow.log
+eq "grown file: exactly the 3 appended denials" "$(total)" $((n1 + 3))
+
+# Rotation: the old file, then the new mail.log; then both again.
+mkconfig r.yaml
+head -100 "$S/postfix-dovecot-syslog/mail.log" >m.1
+tail -n +101 "$S/postfix-dovecot-syslog/mail.log" >m.0
+rs r.yaml ingest -q m.1
+rs r.yaml ingest -q m.0
+rs r.yaml ingest -q m.1 m.0
+eq "rotated pair: same counts as the whole file" "$(stat1 r.yaml events.relay_denial)" \
+    "$(grep -c 'Relay access denied' "$S/postfix-dovecot-syslog/mail.log")"
+
+# A small file (under a KiB) that grows past a KiB keeps its identity.
+mkconfig s.yaml
+grep 'Relay access denied' "$S/postfix-dovecot-syslog/mail.log" >all.txt
+head -2 all.txt >small.log
+rs s.yaml ingest -q small.log
+head -12 all.txt >small.log
+rs s.yaml ingest -q small.log
+rs s.yaml ingest -q small.log
+eq "small file grown past 1 KiB: 12 events, none twice" "$(stat1 s.yaml events.relay_denial)" 12
+eq "small file grown: still one source" "$(stat1 s.yaml sources)" 1
+
+# An unterminated last line is held back until it is complete.
+mkconfig p.yaml
+head -2 all.txt >part.log
+sed -n 3p all.txt | tr -d '\n' >>part.log
+rs p.yaml ingest part.log >out.txt 2>err.txt
+eq "partial last line: held back" "$(stat1 p.yaml events.relay_denial)" 2
+grep -q 'no newline' err.txt && ok "partial last line: said so" || notok "partial last line: no message"
+echo >>part.log
+rs p.yaml ingest -q part.log
+eq "partial last line: stored once complete" "$(stat1 p.yaml events.relay_denial)" 3
