@@ -26,7 +26,8 @@ const char relay_reason_pattern[] =
     "|not in my list of allowed rcpthosts";
 
 const char suspicious_pattern[] =
-    "reject|denied|not permitted|not allowed|do not relay|unable to relay"
+    "reject|denied|not permitted|not allowed|forbidden|prohibited|relaying"
+    "|do not relay|unable to relay"
     "|auth(?:entication|enticator)? fail|login fail|badlogin"
     "|\\bLOGIN,|\\blogin: |Login: ";
 

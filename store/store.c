@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/common.h"
 #include "store.h"
@@ -157,6 +158,11 @@ store_open(const char *path, int flags, char **cause)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
 	st->path = xstrdup(path);
+	if (ro && access(path, F_OK) != 0) {
+		set_cause(cause, "database '%s' does not exist yet: run "
+		    "'relayscope ingest' first", path);
+		goto fail;
+	}
 	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
 		if (st->db == NULL)
 			set_cause(cause, "database '%s': cannot open", path);

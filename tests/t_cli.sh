@@ -1,0 +1,77 @@
+# The command line: help, usage errors, stats, purge, config check,
+# rules test.
+. "$ROOT/tests/lib.sh"
+MSG='NOQUEUE: reject: RCPT from x[192.0.2.10]: 554 5.7.1 <a@remote.example>: Relay access denied; from=<joe@example.net> to=<a@remote.example> proto=ESMTP helo=<pc>'
+
+"$BIN" --help >out.txt; eq "--help exits 0" "$?" 0
+grep -q '^usage: relayscope' out.txt && ok "--help prints the usage on stdout" || notok "--help output"
+"$BIN" ingest --help >out.txt; eq "ingest --help exits 0" "$?" 0
+grep -q -- '--follow' out.txt && ok "ingest --help lists --follow" || notok "ingest --help output"
+"$BIN" --version | grep -q '^relayscope [0-9]' && ok "--version" || notok "--version"
+"$BIN" frobnicate 2>err.txt; eq "unknown command: exit 2" "$?" 2
+grep -q "unknown command 'frobnicate'" err.txt && ok "unknown command: named" || notok "unknown command message"
+"$BIN" 2>/dev/null; eq "no command: exit 2" "$?" 2
+mkconfig c.yaml
+rs c.yaml ingest 2>err.txt; eq "ingest without FILE: exit 2" "$?" 2
+rs c.yaml ingest --year abc x 2>err.txt; eq "ingest --year abc: exit 2" "$?" 2
+
+# stats before any ingest says what to do.
+rs c.yaml stats 2>err.txt; eq "stats on a missing database: exit 1" "$?" 1
+grep -q "run 'relayscope ingest' first" err.txt && ok "stats on a missing database: says what to do" || { notok "stats missing db message"; cat err.txt; }
+
+# Config found through $RELAYSCOPE_CONFIG and ./config.yaml.
+printf 'Nov 22 17:01:00 mx postfix/smtpd[1]: %s\n' "$MSG" >one.log
+RELAYSCOPE_CONFIG=c.yaml "$BIN" ingest -q one.log
+eq "config from \$RELAYSCOPE_CONFIG" "$(stat1 c.yaml events.relay_denial)" 1
+mkdir sub && cd sub && printf 'database: %s/sub.db\nretention: never\n' "$WORK" >config.yaml
+"$BIN" ingest -q ../one.log && cd ..
+eq "config from ./config.yaml" "$(stat1 sub/config.yaml events.relay_denial)" 1
+
+# stats --json: the stable keys, times in UTC with a Z.
+j=$(rs c.yaml stats --json)
+for k in events.relay_denial events.relay_denial_temporary events.other_reject \
+    events.login_ok events.login_failed relay_denial_by_mta.postfix \
+    relay_denial_by_mta.sendmail relay_denial_by_mta.exim \
+    relay_denial_by_mta.courier relay_denial_by_mta.other sources first_event; do
+	[ -n "$(jget "$j" "$k")" ] && ok "stats --json has $k" || notok "stats --json lacks $k"
+done
+eq "stats --json first_event is UTC ISO 8601" "$(jget "$j" first_event)" "$(date -u +%Y)-11-22T17:01:00Z"
+
+# purge deletes what is older than the retention; ingest skips it.
+printf 'database: %s/p.db\nretention: 30d\n' "$WORK" >p.yaml
+old=$(date -u -d '-60 days' '+%Y-%m-%dT%H:%M:%SZ')
+new=$(date -u -d '-1 day' '+%Y-%m-%dT%H:%M:%SZ')
+printf '%s mx postfix/smtpd[1]: %s\n%s mx postfix/smtpd[1]: %s\n' "$old" "$MSG" "$new" "$MSG" >p.log
+out=$(rs p.yaml ingest --json p.log)
+eq "retention: the old event is not stored" "$(stat1 p.yaml events.relay_denial)" 1
+eq "retention: and is counted as skipped" "$(jget "$out" skipped.older_than_retention)" 1
+printf 'database: %s/p.db\nretention: 12h\n' "$WORK" >p2.yaml
+rs p2.yaml purge >out.txt
+eq "purge: exit 0" "$?" 0
+eq "purge: deletes events older than the retention" "$(stat1 p2.yaml events.relay_denial)" 0
+grep -q "purged 1 events" out.txt && ok "purge: says how many" || notok "purge message"
+
+# config check prints the effective config, which loads again.
+rs c.yaml config check >eff.yaml 2>err.txt
+eq "config check: exit 0" "$?" 0
+grep -q "window: 15m" eff.yaml && ok "config check: defaults filled in" || notok "config check: no defaults"
+"$BIN" --config eff.yaml config check >/dev/null 2>&1
+eq "config check: its output is a valid config" "$?" 0
+
+# rules test: counts per rule and the unmatched lines that look relevant.
+printf 'Nov 22 17:01:00 mx postfix/smtpd[1]: %s\nNov 22 17:02:00 mx smtpd[9]: 550 5.7.1 relaying is somehow forbidden here\n' "$MSG" >r.log
+rs c.yaml rules test r.log >out.txt
+grep -Eq 'postfix-reject +1' out.txt && ok "rules test: hits per rule" || { notok "rules test: hits"; cat out.txt; }
+grep -q 'unmatched r.log:2:' out.txt && ok "rules test: shows a line no rule matched" || notok "rules test: unmatched line not shown"
+
+# An operator's own rule from config.yaml, for a customised message.
+mkconfig o.yaml 'rules:' '  - name: isp-custom' '    kind: relay' \
+    "    pattern: 'relaying is somehow forbidden here.*client=(?<ip>[0-9.]+)'" \
+    '    contains: somehow forbidden'
+printf 'Nov 22 17:02:00 mx smtpd[9]: 550 5.7.1 relaying is somehow forbidden here client=192.0.2.99\n' >o.log
+rs o.yaml ingest -q o.log
+eq "operator rule: its lines are relay denials" "$(stat1 o.yaml relay_denial_by_mta.other)" 1
+mkconfig ob.yaml 'rules:' '  - name: broken' '    kind: relay' "    pattern: 'unclosed(group'"
+rs ob.yaml ingest -q o.log 2>err.txt
+eq "operator rule with a bad pattern: exit 3" "$?" 3
+grep -q "rule 'broken': bad pattern" err.txt && ok "bad pattern: named" || { notok "bad pattern message"; cat err.txt; }
