@@ -6,6 +6,26 @@
 
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
+/* Bytes of program names and host names: one table lookup a byte. */
+enum { CH_PROG = 1, CH_HOST = 2 };
+static unsigned char chclass[256];
+
+static void
+chclass_init(void)
+{
+	int	 c;
+
+	for (c = 0; c < 256; c++) {
+		int	 alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z');
+
+		if (alnum || c == '-' || c == '_' || c == '.' || c == '/')
+			chclass[c] |= CH_PROG;
+		if (alnum || c == '-' || c == '_' || c == '.' || c == ':')
+			chclass[c] |= CH_HOST;
+	}
+}
+
 static int
 isdig(int c)
 {
@@ -29,12 +49,38 @@ num(const char *s, int n)
 static int
 month_of(const char *s)
 {
-	int	 i;
+	/* The letters pick the month; one memcmp confirms it. */
+	int	 m;
 
-	for (i = 0; i < 12; i++)
-		if (memcmp(s, months + 3 * i, 3) == 0)
-			return i + 1;
-	return 0;
+	switch (s[0]) {
+	case 'J':
+		m = s[1] == 'a' ? 1 : s[2] == 'n' ? 6 : 7;
+		break;
+	case 'F':
+		m = 2;
+		break;
+	case 'M':
+		m = s[2] == 'r' ? 3 : 5;
+		break;
+	case 'A':
+		m = s[1] == 'p' ? 4 : 8;
+		break;
+	case 'S':
+		m = 9;
+		break;
+	case 'O':
+		m = 10;
+		break;
+	case 'N':
+		m = 11;
+		break;
+	case 'D':
+		m = 12;
+		break;
+	default:
+		return 0;
+	}
+	return memcmp(s, months + 3 * (m - 1), 3) == 0 ? m : 0;
 }
 
 /* "HH:MM:SS" at s; returns 0 and fills env, or -1. */
@@ -145,15 +191,10 @@ prog_token(const char *s, size_t n, struct envelope *env)
 		return 0;
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return 0;
-	while (i < n - 1 && s[i] != '[' && s[i] != '(' && s[i] != '<') {
-		int	 c = (unsigned char)s[i];
-
-		if (!(c == '-' || c == '_' || c == '.' || c == '/' ||
-		    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z')))
-			return 0;
+	while (i < n - 1 && (chclass[(unsigned char)s[i]] & CH_PROG))
 		i++;
-	}
+	if (i < n - 1 && s[i] != '[' && s[i] != '(' && s[i] != '<')
+		return 0;
 	env->prog = s;
 	env->prog_len = i;
 	env->pid = -1;
@@ -176,14 +217,9 @@ host_token(const char *s, size_t n)
 
 	if (n == 0 || n > 255)
 		return 0;
-	for (i = 0; i < n; i++) {
-		int	 c = (unsigned char)s[i];
-
-		if (!(c == '-' || c == '_' || c == '.' || c == ':' ||
-		    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z')))
+	for (i = 0; i < n; i++)
+		if (!(chclass[(unsigned char)s[i]] & CH_HOST))
 			return 0;
-	}
 	return 1;
 }
 
@@ -288,6 +324,8 @@ envelope_parse(const char *line, size_t len, struct envelope *env)
 	const char *p = line;
 	int	 n, mon;
 
+	if (chclass['a'] == 0)
+		chclass_init();
 	memset(env, 0, sizeof(*env));
 	env->pid = -1;
 	env->host = env->prog = "";

@@ -30,6 +30,8 @@ struct rule {
 	char		*mta;
 	char		*service;
 	char		**needles;	/* NULL-terminated; NULL: always */
+	size_t		*needle_len;
+	size_t		*needle_anchor;	/* index of the needle's rarest byte */
 	pcre2_code	*re;
 	int		 group[F__COUNT];	/* -1: not in the pattern */
 	uint64_t	 hits;
@@ -126,6 +128,58 @@ compile(const char *pat, uint32_t flags, const char *name, char **cause)
 	return re;
 }
 
+/*
+ * How common a byte is in mail logs, roughly: the literal test looks for a
+ * needle's rarest byte with memchr, so it stops on few false starts.
+ */
+static int
+byte_rank(unsigned char c)
+{
+	if (c == ' ' || strchr("eaoitnsrlcdu", c) != NULL)
+		return 9;
+	if (c >= '0' && c <= '9')
+		return 8;
+	if (c == '.' || c == ':' || c == '-' || c == ',')
+		return 7;
+	if (c >= 'a' && c <= 'z')
+		return strchr("jqxzkv", c) != NULL ? 2 : 5;
+	if (c >= 'A' && c <= 'Z')
+		return 3;
+	return 4;
+}
+
+static size_t
+rarest(const char *needle)
+{
+	size_t	 i, best = 0;
+
+	for (i = 1; needle[i] != '\0'; i++)
+		if (byte_rank((unsigned char)needle[i]) <
+		    byte_rank((unsigned char)needle[best]))
+			best = i;
+	return best;
+}
+
+/* Is needle (with its rarest byte at anchor) in text? */
+static int
+contains(const char *text, size_t tlen, const char *needle, size_t nlen,
+    size_t anchor)
+{
+	const char *p, *end, *q;
+	char	 c = needle[anchor];
+
+	if (nlen > tlen)
+		return 0;
+	p = text + anchor;
+	end = text + tlen - (nlen - anchor) + 1;
+	while (p < end && (q = memchr(p, c, (size_t)(end - p))) != NULL) {
+		if (memcmp(q - anchor, needle, nlen) == 0)
+			return 1;
+		p = q + 1;
+	}
+	return 0;
+}
+
 static char **
 split_needles(const char *s)
 {
@@ -173,6 +227,18 @@ add_rule(struct parser *p, const char *name, unsigned classes,
 	r->mta = xstrdup(mta != NULL ? mta : "other");
 	r->service = xstrdup(service != NULL ? service : "");
 	r->needles = split_needles(needles);
+	if (r->needles != NULL) {
+		size_t	 k, nn = 0;
+
+		while (r->needles[nn] != NULL)
+			nn++;
+		r->needle_len = xcalloc(nn + 1, sizeof(size_t));
+		r->needle_anchor = xcalloc(nn + 1, sizeof(size_t));
+		for (k = 0; k < nn; k++) {
+			r->needle_len[k] = strlen(r->needles[k]);
+			r->needle_anchor[k] = rarest(r->needles[k]);
+		}
+	}
 	for (i = 0; i < F__COUNT; i++) {
 		int	 g = pcre2_substring_number_from_name(r->re,
 		    (PCRE2_SPTR)field_names[i]);
@@ -277,6 +343,8 @@ parser_close(struct parser *p)
 		for (j = 0; r->needles != NULL && r->needles[j] != NULL; j++)
 			free(r->needles[j]);
 		free(r->needles);
+		free(r->needle_len);
+		free(r->needle_anchor);
 		pcre2_code_free(r->re);
 	}
 	free(p->rules);
@@ -380,6 +448,20 @@ grab(struct parser *p, const struct rule *r, enum field f, const char *text,
 	return (int)(ov[2 * g + 1] - ov[2 * g]);
 }
 
+/* RFC 3164 has no year: start from the file's time, roll over at New Year. */
+static void
+track_year(struct parser *p, int mon)
+{
+	if (p->cur_year == 0)
+		/* A month after the file's own time is last year's. */
+		p->cur_year = mon > p->ref_mon ? p->ref_year - 1 : p->ref_year;
+	else if (p->last_mon == 12 && mon == 1)
+		p->cur_year++;
+	else if (p->last_mon == 1 && mon == 12)
+		p->cur_year--;
+	p->last_mon = mon;
+}
+
 static int64_t
 line_time(struct parser *p, const struct envelope *env)
 {
@@ -392,21 +474,7 @@ line_time(struct parser *p, const struct envelope *env)
 		return local_to_utc(env->year, env->mon, env->day, env->hour,
 		    env->min, env->sec);
 	case ENV_NOYEAR:
-		if (p->fixed_year)
-			year = p->fixed_year;
-		else {
-			if (p->cur_year == 0)
-				/* A month after the file's own time is last
-				   year's. */
-				p->cur_year = env->mon > p->ref_mon ?
-				    p->ref_year - 1 : p->ref_year;
-			else if (p->last_mon == 12 && env->mon == 1)
-				p->cur_year++;
-			else if (p->last_mon == 1 && env->mon == 12)
-				p->cur_year--;
-			p->last_mon = env->mon;
-			year = p->cur_year;
-		}
+		year = p->fixed_year ? p->fixed_year : p->cur_year;
 		return local_to_utc(year, env->mon, env->day, env->hour,
 		    env->min, env->sec);
 	case ENV_NOTIME:
@@ -611,18 +679,15 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 	const char *text;
 	size_t	 tlen, i, j;
 	int	 cls, candidate = 0;
-	int64_t	 t;
+	int64_t	 t = 0;
 
 	p->st.lines++;
 	p->last_suspicious = 0;
 	if (envelope_parse(line, len, &env) != 0)
 		p->st.no_envelope++;
-	t = line_time(p, &env);
-	if (t != 0) {
-		if (t < p->last_time)
-			p->st.time_backwards++;
-		p->last_time = t;
-	}
+	/* Every line moves the year on; only events need their UTC time. */
+	if (env.tkind == ENV_NOYEAR && !p->fixed_year)
+		track_year(p, env.mon);
 	/* Release Sendmail denials whose from= line never came. */
 	if (p->n_waiting > 0) {
 		for (i = 0; i < p->qlen; i++) {
@@ -648,8 +713,8 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 
 		if (r->needles != NULL) {
 			for (j = 0; r->needles[j] != NULL; j++)
-				if (memmem(text, tlen, r->needles[j],
-				    strlen(r->needles[j])) != NULL)
+				if (contains(text, tlen, r->needles[j],
+				    r->needle_len[j], r->needle_anchor[j]))
 					break;
 			if (r->needles[j] == NULL)
 				continue;
@@ -675,6 +740,12 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 			return;
 		}
 		make_event(p, r, &env, line, len, text, offset);
+		t = line_time(p, &env);
+		if (t != 0) {
+			if (t < p->last_time)
+				p->st.time_backwards++;
+			p->last_time = t;
+		}
 		{
 			struct slot *s = &p->q[(p->qhead + p->qlen - 1) %
 			    p->qcap];

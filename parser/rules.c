@@ -105,11 +105,11 @@ const struct rule_def builtin_rules[] = {
 
 	/* --- Exim (mainlog, or syslog with its twin lines) --------------- */
 	{ "exim-reject-rcpt", PC_EXIM, RK_REJECT, "exim", NULL,
-	  "rejected RCPT",
+	  "rejected",
 	  EXIM_H ".*? F=<?(?<sender>[^>\\s]*)>? "
 	  "rejected RCPT <?(?<recipient>[^>\\s]*?)>?: (?<reason>.*)" },
 	{ "exim-auth-failed", PC_EXIM, RK_LOGIN_FAILED, "exim", "smtp-auth",
-	  "authenticator failed",
+	  "fail",
 	  "(?<method>[\\w-]+) authenticator failed for "
 	  "(?:(?<host>[^\\s(\\[]+) )?(?:\\((?<helo>[^)]*)\\) )?"
 	  "\\[" IP "\\](?::\\d+)?.*?: 535 [^(]*"
@@ -119,11 +119,11 @@ const struct rule_def builtin_rules[] = {
 	  "<= (?<sender>\\S+) .*?" EXIM_H ".*? A=(?<method>[\\w-]+):"
 	  "(?<user>\\S+)" },
 	{ "exim-other-reject", PC_EXIM, RK_OTHER_REJECT, "exim", NULL,
-	  "verify fail|rejected by local_scan|rejected after DATA|dropped by '",
+	  "fail|rejected|dropped by '",
 	  EXIM_H ".*?(?<reason>sender verify fail.*|rejected by local_scan.*"
 	  "|rejected after DATA.*|dropped by '.*)" },
 	{ "exim-other-reject-f", PC_EXIM, RK_OTHER_REJECT, "exim", NULL,
-	  "rejected by local_scan",
+	  "rejected",
 	  "F=<?(?<sender>[^>\\s]*)>? " EXIM_H ".*?"
 	  "(?<reason>rejected by local_scan.*)" },
 
