@@ -75,3 +75,23 @@ mkconfig ob.yaml 'rules:' '  - name: broken' '    kind: relay' "    pattern: 'un
 rs ob.yaml ingest -q o.log 2>err.txt
 eq "operator rule with a bad pattern: exit 3" "$?" 3
 grep -q "rule 'broken': bad pattern" err.txt && ok "bad pattern: named" || { notok "bad pattern message"; cat err.txt; }
+
+# On a terminal: a progress line and a summary; never an escape from a log.
+if command -v script >/dev/null; then
+	cp "$ROOT/samples/logs/generated/isp-week.log" week.log
+	mkconfig t.yaml
+	script -qec "$BIN --config t.yaml ingest week.log" /dev/null >tty.txt 2>&1
+	grep -q 'lines/s' tty.txt && ok "terminal: progress line" || { notok "terminal: no progress line"; head -c 300 tty.txt; }
+	grep -q 'stored .* events' tty.txt && ok "terminal: summary" || notok "terminal: no summary"
+	script -qec "$BIN --config t.yaml ingest -q week.log" /dev/null >q.txt 2>&1
+	[ ! -s q.txt ] && ok "terminal: -q prints nothing" || notok "terminal: -q printed $(head -c 100 q.txt)"
+else
+	skip "progress line (no script(1))"
+fi
+
+# install and uninstall honour DESTDIR and PREFIX.
+( cd "$ROOT" && make -s install DESTDIR="$WORK/dest" PREFIX=/usr >/dev/null 2>&1 )
+[ -x dest/usr/bin/relayscope ] && [ -f dest/usr/share/man/man1/relayscope.1 ] &&
+    [ -f dest/etc/relayscope/config.yaml ] && ok "make install into DESTDIR" || notok "make install"
+( cd "$ROOT" && make -s uninstall DESTDIR="$WORK/dest" PREFIX=/usr >/dev/null 2>&1 )
+[ ! -e dest/usr/bin/relayscope ] && ok "make uninstall" || notok "make uninstall"

@@ -4,9 +4,9 @@
 # match the labels.
 . "$ROOT/tests/lib.sh"
 mkconfig c.yaml
-for log in "$ROOT"/tests/corpus/*/*.log; do
+for log in "$ROOT"/tests/corpus/*/*.log "$ROOT"/tests/cases/*.log; do
 	exp=${log%.log}.expect.tsv
-	name=${log#"$ROOT"/tests/corpus/}
+	name=${log#"$ROOT"/tests/}
 	rs c.yaml rules test --tsv "$log" >got.tsv 2>err.txt
 	bad=$(awk -F'\t' '
 	NR == FNR { if (FNR > 1) got[$1] = $0; next }
