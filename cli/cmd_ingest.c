@@ -302,6 +302,7 @@ ingest_one(struct ingest *in, const char *path)
 	const char *head;
 	size_t	 hlen;
 	int	 found, final;
+	int64_t	 from = 0;
 	uint64_t lines0 = in->t.lines, ev0 = 0;
 	int	 k;
 	time_t	 mtime = 0;
@@ -320,7 +321,16 @@ reopen:
 		    strerror(r.read_error));
 		goto fail;
 	}
-	if (hlen == 0 && !in->follow) {
+	while (hlen == 0 && in->follow && !r.is_stdin && !stop_requested) {
+		usleep(200 * 1000);
+		r.eof = 0;
+		if (reader_head(&r, &head, &hlen) != 0) {
+			set_cause(&cause, "cannot read '%s': %s", path,
+			    strerror(r.read_error));
+			goto fail;
+		}
+	}
+	if (hlen == 0) {
 		reader_close(&r);
 		in->t.files_ok++;
 		file_json(in, path, "empty", 0, 0, NULL);
@@ -329,9 +339,12 @@ reopen:
 	if ((found = store_source_lookup(in->st, head, hlen, &b.src,
 	    &cause)) < 0)
 		goto fail;
-	copy_field(b.src.name, sizeof(b.src.name), path, strlen(path));
+	/* A source keeps the name it was first read under, stdin aside. */
+	if (!found || strcmp(b.src.name, "-") == 0)
+		copy_field(b.src.name, sizeof(b.src.name), path, strlen(path));
 	if (found && reader_skip(&r, b.src.offset, &cause) != 0)
 		goto fail;
+	from = r.pos;
 	b.end = b.src.offset;
 	final = 0;
 	for (;;) {
@@ -353,7 +366,7 @@ reopen:
 			if (pump(in, &r, &b, 1, &cause) != 0 ||
 			    finish(in, &b, &cause) != 0)
 				goto fail;
-			in->t.bytes += (uint64_t)r.pos;
+			in->t.bytes += (uint64_t)(r.pos - from);
 			reader_close(&r);
 			while (!stop_requested && access(path, R_OK) != 0)
 				usleep(200 * 1000);
@@ -366,7 +379,7 @@ reopen:
 			/* Truncated in place (copytruncate): start over. */
 			if (finish(in, &b, &cause) != 0)
 				goto fail;
-			in->t.bytes += (uint64_t)r.pos;
+			in->t.bytes += (uint64_t)(r.pos - from);
 			reader_close(&r);
 			memset(&b, 0, sizeof(b));
 			goto reopen;
@@ -383,7 +396,7 @@ reopen:
 			    "newline yet (%zu bytes); it is read when it is "
 			    "complete\n", path, r.end - r.start);
 	}
-	in->t.bytes += (uint64_t)r.pos;
+	in->t.bytes += (uint64_t)(r.pos - from);
 	{
 		uint64_t ev1 = 0;
 
@@ -503,12 +516,13 @@ static void
 ingest_usage(FILE *f)
 {
 	fprintf(f, "usage: relayscope [--config FILE] ingest [-q] [--json] "
-	    "[--follow] [--year N] FILE...\n\n"
+	    "[--follow] [--year N] [FILE...]\n\n"
 	    "Reads mail logs into the database: relay denials, other "
 	    "rejections and\nPOP/IMAP/SMTP AUTH logins. FILE may be a plain or "
 	    "gzip-compressed log, or -\nfor standard input. A file is known "
 	    "by its first KiB, so a rotated, renamed\nor compressed copy of "
-	    "what was already read adds nothing.\n\n"
+	    "what was already read adds nothing. Without FILE, the\n"
+	    "config's sources are read.\n\n"
 	    "  -f, --follow  keep reading as the file grows, across rotation "
 	    "(like tail -F)\n"
 	    "  -q, --quiet   no progress line and no summary\n"
@@ -561,8 +575,8 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ingest in;
-	char	*cause = NULL, *end;
-	int	 c, i, rc = EXIT_OK;
+	char	*cause = NULL, *end, **files;
+	int	 c, i, nfiles, rc = EXIT_OK;
 	struct sigaction sa;
 
 	memset(&in, 0, sizeof(in));
@@ -594,17 +608,33 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind == argc) {
-		cli_error("ingest: no FILE given (use - for standard input)");
-		ingest_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (in.follow && argc - optind > 1) {
-		cli_error("ingest --follow takes one file");
-		return EXIT_USAGE;
-	}
 	if (cli_load_config(cli, &in.cfg) != 0)
 		return EXIT_CONFIG;
+	/* No FILE: the config's sources. */
+	if (optind == argc && in.cfg.n_sources > 0) {
+		size_t	 k;
+
+		files = xcalloc(in.cfg.n_sources, sizeof(*files));
+		for (k = 0; k < in.cfg.n_sources; k++)
+			files[k] = in.cfg.sources[k].path;
+		nfiles = (int)in.cfg.n_sources;
+	} else {
+		files = argv + optind;
+		nfiles = argc - optind;
+	}
+	if (nfiles == 0) {
+		cli_error("ingest: no FILE given and no sources in the config "
+		    "(use - for standard input)");
+		ingest_usage(stderr);
+		config_release(&in.cfg);
+		return EXIT_USAGE;
+	}
+	if (in.follow && nfiles > 1) {
+		cli_error("ingest --follow takes one file");
+		config_release(&in.cfg);
+		free(files == argv + optind ? NULL : files);
+		return EXIT_USAGE;
+	}
 	if ((in.p = cli_open_parser(&in.cfg, in.year, 0, 0, &cause)) == NULL) {
 		cli_error("%s", cause);
 		free(cause);
@@ -630,13 +660,15 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 	if (maybe_purge(&in) != 0)
 		rc = EXIT_FAIL;
 	/* A file that fails does not stop the others; the exit status says. */
-	for (i = optind; i < argc && !stop_requested; i++)
-		if (ingest_one(&in, argv[i]) != 0)
+	for (i = 0; i < nfiles && !stop_requested; i++)
+		if (ingest_one(&in, files[i]) != 0)
 			rc = EXIT_FAIL;
 	summary(&in);
 	sb_release(&in.files_json);
 	store_close(in.st);
 	parser_close(in.p);
+	if (files != argv + optind)
+		free(files);
 	config_release(&in.cfg);
 	return rc;
 }

@@ -126,9 +126,12 @@ cmd_rules(struct cli *cli, int argc, char **argv)
 	uint64_t shown = 0;
 	size_t	 r;
 
-	if (argc < 2 || strcmp(argv[1], "test") != 0) {
-		int	 help = argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-		    strcmp(argv[1], "-h") == 0);
+	int	 help = argc >= 2 && (strcmp(argv[argc - 1], "--help") == 0 ||
+	    strcmp(argv[argc - 1], "-h") == 0);
+
+	if (argc < 2 || strcmp(argv[1], "test") != 0 || help) {
+		if (argc >= 2 && !help)
+			cli_error("rules: unknown subcommand '%s'", argv[1]);
 
 		fprintf(help ? stdout : stderr, "usage: relayscope [--config "
 		    "FILE] rules test [--tsv] FILE...\n\nRuns the rules "
@@ -146,9 +149,13 @@ cmd_rules(struct cli *cli, int argc, char **argv)
 		cli_error("rules test: no FILE given");
 		return EXIT_USAGE;
 	}
-	/* Without a config file the built-in rules are tested alone. */
+	/*
+	 * Without a config file the built-in rules are tested alone; a config
+	 * that is named (--config, $RELAYSCOPE_CONFIG) must load.
+	 */
 	memset(&cfg, 0, sizeof(cfg));
-	if (cli->config_path != NULL || config_locate(NULL, NULL) != NULL) {
+	if (cli->config_path != NULL || getenv("RELAYSCOPE_CONFIG") != NULL ||
+	    config_locate(NULL, NULL) != NULL) {
 		if (cli_load_config(cli, &cfg) != 0)
 			return EXIT_CONFIG;
 	}

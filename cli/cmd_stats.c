@@ -114,6 +114,8 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 			return EXIT_OK;
 		} else {
 			cli_error("stats: unknown argument '%s'", argv[i]);
+			fprintf(stderr, "usage: relayscope [--config FILE] stats "
+			    "[--json]\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -145,8 +147,11 @@ cmd_purge(struct cli *cli, int argc, char **argv)
 	int64_t	 n = 0, now = (int64_t)time(NULL);
 
 	if (argc > 1) {
-		int	 help = strcmp(argv[1], "--help") == 0;
+		int	 help = strcmp(argv[1], "--help") == 0 ||
+		    strcmp(argv[1], "-h") == 0;
 
+		if (!help)
+			cli_error("purge: unknown argument '%s'", argv[1]);
 		fprintf(help ? stdout : stderr, "usage: relayscope [--config "
 		    "FILE] purge\n\nDeletes events older than 'retention' "
 		    "(config.yaml; default 180d).\nCustomers' IP addresses "

@@ -73,6 +73,20 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* "relayscope help [COMMAND]" */
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 == argc) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		for (c = 0; c < ARRAY_LEN(commands); c++)
+			if (strcmp(argv[i + 1], commands[c].name) == 0) {
+				char	*hv[] = { argv[i + 1], (char *)"--help",
+				    NULL };
+
+				return commands[c].fn(&cli, 2, hv);
+			}
+	}
 	for (c = 0; c < ARRAY_LEN(commands); c++)
 		if (strcmp(argv[i], commands[c].name) == 0)
 			return commands[c].fn(&cli, argc - i, argv + i);

@@ -95,3 +95,18 @@ fi
     [ -f dest/etc/relayscope/config.yaml ] && ok "make install into DESTDIR" || notok "make install"
 ( cd "$ROOT" && make -s uninstall DESTDIR="$WORK/dest" PREFIX=/usr >/dev/null 2>&1 )
 [ ! -e dest/usr/bin/relayscope ] && ok "make uninstall" || notok "make uninstall"
+
+# ingest with no FILE reads the config's sources.
+printf 'Nov 22 17:01:00 mx postfix/smtpd[1]: %s\n' "$MSG" >src1.log
+mkconfig s.yaml 'sources:' "  - $WORK/src1.log" "  - path: $WORK/src2.log" '    format: syslog'
+printf 'Nov 22 17:02:00 mx postfix/smtpd[1]: %s\n' "$MSG" >src2.log
+rs s.yaml ingest -q
+eq "ingest without FILE reads the config's sources" "$(stat1 s.yaml events.relay_denial)" 2
+mkconfig n.yaml
+rs n.yaml ingest 2>err.txt
+eq "no FILE and no sources: exit 2" "$?" 2
+# Empty input never becomes a source.
+rs n.yaml ingest -q - </dev/null
+eq "empty stdin: no source recorded" "$(stat1 n.yaml sources)" 0
+"$BIN" help ingest | grep -q -- '--follow' && ok "relayscope help COMMAND" || notok "help COMMAND"
+"$BIN" rules test --help >/dev/null; eq "rules test --help exits 0" "$?" 0
