@@ -29,7 +29,7 @@ ifneq ($(V),1)
 Q = @
 endif
 
-SRCS	= $(wildcard common/*.c parser/*.c store/*.c cli/*.c)
+SRCS	= $(wildcard common/*.c parser/*.c policy/*.c store/*.c cli/*.c)
 OBJS	= $(SRCS:%.c=build/%.o)
 AOBJS	= $(SRCS:%.c=build-asan/%.o)
 LIBOBJS	= $(filter-out build/cli/%,$(OBJS))

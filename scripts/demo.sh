@@ -76,5 +76,5 @@ Try next:
   ./relayscope --config $CONF rules test $S/postfix-dovecot-syslog/mail.log
   ./relayscope --config $CONF ingest $S/exim/mainlog   # again: adds nothing
   ./relayscope --config $CONF config check
-  man -l man/relayscope.1
+  ./relayscope --help        # and man/relayscope.1
 EOF
