@@ -23,10 +23,35 @@
  *	           logged in successfully before, from another address
  *	none       none of these
  *
+ * Logins are compared by exact address (the store normalizes them, so
+ * ::ffff:192.0.2.1 is 192.0.2.1; IPv6 has no prefix matching); only ok
+ * logins of a service in opts.services count for in_window, expired and
+ * roaming. A login at the denial's second counts as earlier; one a second
+ * later is not evidence. A login name matches a sender when it equals the
+ * whole address or its local part (any case).
+ *
  * Headlines, first match wins (configuration faults first):
- *	in-relay-networks, exception-not-applied, exception-expired,
- *	popauth-not-applied, popauth-expired, probe, roaming, login-failed,
- *	no-login, foreign.
+ *	in-relay-networks	the ip is in relay_networks
+ *	exception-not-applied	an exception covered the ip at that time
+ *	exception-expired	none did, but one had expired or was revoked
+ *	popauth-not-applied	popauth enabled, class in_window
+ *	popauth-expired		popauth enabled, class expired
+ *	probe			ev.probe.flagged (never changes the class; a
+ *				forged local sender does not make a customer)
+ *	roaming			class roaming; or popauth disabled and class
+ *				in_window or expired (a customer, outside our
+ *				networks); or a local sender whose user has
+ *				some ok login on record (any service)
+ *	login-failed		failed logins (any service) from the ip within
+ *				the window before
+ *	no-login		a local sender whose user has no ok login on
+ *				record at all
+ *	foreign			none of these
+ *
+ * Advice: every headline has a built-in text (policy_default_advice());
+ * opts.advice[h] replaces it. In either, "%w" becomes the window in whole
+ * minutes, "%c" that minus one (at least 1: "check mail every %c minutes")
+ * and "%%" a percent sign.
  */
 #ifndef RS_POLICY_H
 #define RS_POLICY_H
@@ -44,7 +69,10 @@ enum policy_class {
 	PC__COUNT
 };
 
-/* X-macro: headline, name, default advice. The order is the priority. */
+/*
+ * X-macro: headline, name. The order is the priority. The default advice
+ * lives in policy.c (policy_default_advice()).
+ */
 #define POLICY_HEADLINES(X) \
 	X(H_IN_RELAY_NETWORKS, "in-relay-networks") \
 	X(H_EXCEPTION_NOT_APPLIED, "exception-not-applied") \
@@ -103,14 +131,36 @@ struct policy_probe {
 	int		 attempts;	/* relay attempts (denials) */
 	int		 domains;	/* distinct recipient domains */
 	int		 senders;	/* distinct senders */
-	int		 empty_or_foreign;	/* senders <> or not local */
+	int		 empty_or_foreign;	/* senders <> or not local
+						   (unknown ones: neither) */
 	int		 tricks;	/* recipients with open-relay tricks */
 	int		 failed_logins;
-	double		 per_minute;	/* attempts per minute, peak */
+	double		 per_minute;	/* attempts per minute, peak: the
+					   most in [t, t + 60) */
 	int		 score;
 	int		 flagged;
 };
 
+/*
+ * The probe score of a window's figures (A = attempts, D = domains, S =
+ * score below; a value <= 0 means its default):
+ *
+ *	score = max(100 * attempts / A, 100 * domains / D)
+ *	      + 100				if any open-relay trick
+ *	      + min(25, 5 * failed_logins)
+ *	      + min(20, 5 * empty_or_foreign)
+ *	      + min(20, 5 * (senders - 1))	if senders > 1
+ *	      + min(25, 5 * (per_minute - 1))	if per_minute >= 2
+ *
+ * flagged = tricks > 0
+ *	  || (attempts >= 2 && (attempts >= A || domains >= D || score >= S))
+ *
+ * So one plain attempt is never flagged (whatever the weights add up to),
+ * one attempt with a trick always is, A attempts or D recipient domains in
+ * a window are, and the other signals (failed logins, empty or foreign
+ * senders, many senders, a high rate) push a smaller burst over S. With
+ * the defaults the extras add at most 90, so 2 attempts never reach 100.
+ */
 struct policy_probe_opts {
 	int64_t		 window;	/* default 3600 */
 	int		 attempts;	/* default 10 */
@@ -135,17 +185,41 @@ struct policy_opts {
 	const char	*advice[H__COUNT];
 };
 
-/* Defaults for everything (no domains, no networks, popauth on, 15m). */
+/*
+ * Defaults for everything: no domains, no networks, no exceptions, popauth
+ * on, window 15m, services pop3 and imap (static storage), probes 1h, 10
+ * attempts, 5 domains, score 100, the built-in advice.
+ */
 void	 policy_opts_init(struct policy_opts *);
+
+/* The built-in advice text of a headline, with %w and %c unexpanded. */
+const char *policy_default_advice(enum policy_headline);
+/*
+ * Writes the advice of headline h (opts.advice[h] or the built-in text)
+ * into buf, %w and %c expanded, truncated to size - 1 bytes.
+ */
+void	 policy_advice(const struct policy_opts *, enum policy_headline h,
+	    char *buf, size_t size);
 
 struct policy_evidence {
 	struct policy_denial	 denial;
-	const struct policy_login *ip_logins;	/* from denial.ip, time <=
-						   denial.time, oldest first */
+	const struct policy_login *ip_logins;	/* ok and failed, from
+						   denial.ip, time <=
+						   denial.time, oldest
+						   first: the failed ones of
+						   the window before, and
+						   at least the latest ok
+						   one of a popauth
+						   service */
 	size_t			 n_ip_logins;
 	const struct policy_login *user_logins;	/* ok logins of the sender's
-						   user, any ip, time <=
-						   denial.time, oldest first */
+						   user (login name = the
+						   sender or its local
+						   part), any ip, any
+						   service, time <=
+						   denial.time, oldest first;
+						   only needed when the
+						   sender is local */
 	size_t			 n_user_logins;
 	struct policy_probe	 probe;		/* of denial.ip; flagged set
 						   by the caller from
@@ -165,16 +239,26 @@ struct verdict {
 	}			 last_login;
 	struct {
 		int		 count;		/* ok logins of the user from
-						   other ips */
+						   other ips (popauth
+						   services), when the
+						   sender is local */
 		int64_t		 last_login_id;
 		const char	*last_ip;
 		int64_t		 last_time;
 	}			 roaming;
+	int			 user_logins;	/* ok logins of the sender's
+						   user on record (any ip,
+						   any service), when the
+						   sender is local */
 	int			 failed_logins;	/* same ip, within window */
 	int64_t			 last_failed_login_id;
 	int			 in_relay_networks;
-	const struct policy_exception *exception;	/* covering ip */
-	int64_t			 expired_by;	/* popauth-expired: seconds
+	/* Covering ip: the active one at denial.time, else the one that
+	   stopped covering it last (expires or revoked <= denial.time);
+	   NULL: none. Active when created <= time < expires (0: never) and
+	   not revoked at or before time. */
+	const struct policy_exception *exception;
+	int64_t			 expired_by;	/* class expired: seconds
 						   past the window */
 	char			 advice[1024];
 };
@@ -198,8 +282,9 @@ int	 policy_relay_trick(const char *recipient);
 
 /*
  * Probe scoring over the denials and failed logins of one IP (or one
- * /24 or /48) inside a window. Fills score and flagged. One plain attempt
- * is never flagged; one attempt with an open-relay trick always is.
+ * /24 or /48) inside a window. Fills score and flagged from the other
+ * figures (formula at struct policy_probe_opts). One plain attempt is
+ * never flagged; one attempt with an open-relay trick always is.
  */
 void	 policy_probe_score(const struct policy_opts *, struct policy_probe *);
 
@@ -212,10 +297,15 @@ struct policy_probe_event {
 };
 
 /*
- * Slides the probe window over one IP's events (oldest first): flagged[i]
- * is set for every denial i that lies in any window whose figures are
- * flagged (so the first attempts of a burst are probes too); best gets the
- * figures of the highest-scoring window. flagged has n entries.
+ * Slides the probe window over one IP's events: flagged[i] is set (1) for
+ * every denial i that lies in any window [t, t + opts.probe.window] whose
+ * figures are flagged (so the first attempts of a burst are probes too),
+ * and cleared otherwise (failed logins are never set); best gets the
+ * figures of the flagged window with the highest score, or of the
+ * highest-scoring window when none is flagged (best->flagged tells), all
+ * zero when n is 0. flagged has n entries. Events should come oldest
+ * first; any order gives the same answer (they are sorted, O(n log n)).
+ * Allocates (x* allocators) and frees before returning.
  */
 void	 policy_probe_sweep(const struct policy_opts *,
 	    const struct policy_probe_event *, size_t n, unsigned char *flagged,
