@@ -359,6 +359,9 @@ reopen:
 			if (finish(in, &b, &cause) != 0)
 				goto fail;
 		}
+		/* Caught up: build what a bulk load left, not on the next line. */
+		if (store_build_indexes(in->st, &cause) != 0)
+			goto fail;
 		usleep(200 * 1000);
 		if (!same_file(&r)) {
 			/* Rotated by rename: drain the old file, then reopen. */
@@ -663,6 +666,17 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < nfiles && !stop_requested; i++)
 		if (ingest_one(&in, files[i]) != 0)
 			rc = EXIT_FAIL;
+	/* A bulk load builds its indexes at the end: say so, it takes a while. */
+	if (in.progress)
+		fputs("building indexes...", stderr);
+	if (store_build_indexes(in.st, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		cause = NULL;
+		rc = EXIT_FAIL;
+	}
+	if (in.progress)
+		fputs("\r\033[K", stderr);
 	summary(&in);
 	sb_release(&in.files_json);
 	store_close(in.st);

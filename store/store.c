@@ -1,4 +1,5 @@
 /* store.c: schema, migrations, checkpoints and the event inserts. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -8,6 +9,30 @@
 #include "../common/common.h"
 #include "store.h"
 
+/*
+ * Bulk loads. An index with random keys (client IP, sender, ...) costs
+ * little while it fits in the page cache; past that every insert reads a
+ * page, and every commit writes again all the pages its inserts touched,
+ * which for random keys is most of the index: the four of them cost some
+ * 30 us an event once the table has a million rows. Built by sorting, they
+ * cost 1.5 us a row of the whole table. How big a load will be is not
+ * known, so once it has cost about what a build would
+ * (BULK_MIN events and 1/BULK_RATIO of the rows at open), those indexes
+ * are dropped and built again at its end: store_close(),
+ * store_build_indexes(), or the first store_begin() after IDLE_GAP seconds
+ * without a transaction (ingest --follow has caught up and now polls).
+ */
+#define BULK_MIN	50000
+#define BULK_RATIO	16
+#define IDLE_GAP	0.15
+
+/*
+ * Page cache, in KiB: 8 MiB while storing, 2 MiB while building an index
+ * (the sorter takes as much again, and more does not make it faster).
+ */
+#define CACHE_KIB	8192
+#define BUILD_CACHE_KIB	2048
+
 struct store {
 	sqlite3		*db;
 	char		*path;
@@ -15,13 +40,18 @@ struct store {
 	sqlite3_stmt	*src_insert;
 	sqlite3_stmt	*src_update;
 	int		 in_tx;
+	int		 deferred;	/* some index is missing */
+	int64_t		 rows;		/* about the events at open */
+	int64_t		 loaded;	/* events committed since open */
+	int64_t		 pending;	/* events in the open transaction */
+	double		 idle_since;	/* of the last commit, or the open */
 };
 
 /*
  * Schema versions, applied in order. Never edit a released step: add one.
- * Indexes serve what the diagnosis and the console ask: by client IP and
- * time, by sender, by recipient domain, by user and time, by time, and by
- * kind and time (lists of one kind, counts).
+ * The encodings of events are described in store.h. The columns that
+ * indexes use come first: building an index reads them without decoding
+ * the rest of the row.
  */
 static const char *const migrations[] = {
 	/* 1 */
@@ -41,24 +71,37 @@ static const char *const migrations[] = {
 	"  time INTEGER NOT NULL,"
 	"  usec INTEGER NOT NULL DEFAULT 0,"
 	"  kind INTEGER NOT NULL,"
-	"  mta TEXT NOT NULL,"
-	"  host TEXT, prog TEXT, pid INTEGER,"
-	"  ip TEXT, client_host TEXT, helo TEXT,"
-	"  sender TEXT, recipient TEXT, rcpt_domain TEXT,"
+	"  ip,"
+	"  user TEXT, sender TEXT, rcpt_domain TEXT, recipient TEXT,"
+	"  mta TEXT NOT NULL, service TEXT, method TEXT,"
 	"  code INTEGER, status TEXT,"
-	"  user TEXT, service TEXT, method TEXT,"
+	"  host TEXT, prog TEXT, pid INTEGER,"
+	"  client_host TEXT, helo TEXT,"
 	"  rule TEXT NOT NULL,"
 	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
 	"  offset INTEGER NOT NULL,"
-	"  raw TEXT NOT NULL);"
-	"CREATE INDEX events_ip_time ON events(ip, time);"
-	"CREATE INDEX events_sender ON events(sender) WHERE sender <> '';"
-	"CREATE INDEX events_rcpt_domain ON events(rcpt_domain)"
-	"  WHERE rcpt_domain IS NOT NULL;"
-	"CREATE INDEX events_user_time ON events(user, time)"
-	"  WHERE user IS NOT NULL;"
-	"CREATE INDEX events_time ON events(time);"
-	"CREATE INDEX events_kind_time ON events(kind, time);",
+	"  raw TEXT NOT NULL);",
+};
+
+/*
+ * Indexes serve what the diagnosis and the console ask: by time, by client
+ * IP and time, by sender, by recipient domain, by user and time. They are
+ * not in the migrations: a session that writes creates any that is
+ * missing (see "Bulk loads"), so one dropped for a bulk load comes back
+ * even after a crash. Meanwhile readers get the same answers, slower.
+ * events_time takes its keys in order and is never dropped.
+ */
+static const struct index {
+	const char	*name;
+	const char	*def;
+	int		 deferrable;	/* random keys: dropped for bulk loads */
+} indexes[] = {
+	{ "events_time", "events(time)", 0 },
+	{ "events_ip_time", "events(ip, time) WHERE ip IS NOT NULL", 1 },
+	{ "events_sender", "events(sender) WHERE sender IS NOT NULL", 1 },
+	{ "events_rcpt_domain",
+	    "events(rcpt_domain) WHERE rcpt_domain IS NOT NULL", 1 },
+	{ "events_user_time", "events(user, time) WHERE user IS NOT NULL", 1 },
 };
 
 static int
@@ -149,6 +192,119 @@ prepare(struct store *st, sqlite3_stmt **s, const char *sql, char **cause)
 	return 0;
 }
 
+static int
+set_cache(struct store *st, int kib, char **cause)
+{
+	char	 sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
+	return exec(st, sql, cause);
+}
+
+/* 1 when the index exists, 0 when not, -1 on error. */
+static int
+index_exists(struct store *st, const char *name, char **cause)
+{
+	sqlite3_stmt *s;
+	int	 rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_schema WHERE "
+	    "type = 'index' AND name = ?", -1, &s, NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot read the schema");
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_cause(st, cause, "cannot read the schema");
+	return rc == SQLITE_ROW;
+}
+
+/*
+ * Creates the missing indexes (with deferrable, else only the others),
+ * each in a transaction of its own. Returns how many it skipped, or -1.
+ * It asks first: CREATE INDEX IF NOT EXISTS of one that exists costs.
+ */
+static int
+build_indexes(struct store *st, int deferrable, char **cause)
+{
+	char	 sql[256];
+	size_t	 i;
+	int	 rc, skipped = 0;
+
+	if (set_cache(st, BUILD_CACHE_KIB, cause) != 0)
+		return -1;
+	for (i = 0; i < ARRAY_LEN(indexes); i++) {
+		if ((rc = index_exists(st, indexes[i].name, cause)) < 0)
+			goto fail;
+		if (rc == 1)
+			continue;
+		if (indexes[i].deferrable && !deferrable) {
+			skipped++;
+			continue;
+		}
+		snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s ON %s",
+		    indexes[i].name, indexes[i].def);
+		if (exec(st, sql, cause) != 0)
+			goto fail;
+	}
+	st->deferred = skipped > 0;
+	if (!st->deferred) {
+		/* What was loaded is now the table a next load is held to. */
+		st->rows += st->loaded;
+		st->loaded = 0;
+	}
+	if (set_cache(st, CACHE_KIB, cause) != 0)
+		return -1;
+	return skipped;
+fail:
+	set_cache(st, CACHE_KIB, NULL);
+	return -1;
+}
+
+/* Drops the indexes a bulk load builds at its end, in a transaction. */
+static int
+defer_indexes(struct store *st, char **cause)
+{
+	char	 sql[128];
+	size_t	 i;
+
+	if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
+		return -1;
+	for (i = 0; i < ARRAY_LEN(indexes); i++) {
+		if (!indexes[i].deferrable)
+			continue;
+		snprintf(sql, sizeof(sql), "DROP INDEX IF EXISTS %s",
+		    indexes[i].name);
+		if (exec(st, sql, cause) != 0)
+			goto fail;
+	}
+	if (exec(st, "COMMIT", cause) != 0)
+		goto fail;
+	st->deferred = 1;
+	return 0;
+fail:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* About the number of events: the largest id. */
+static int
+count_rows(struct store *st, char **cause)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT max(id) FROM events", -1, &s,
+	    NULL) != SQLITE_OK)
+		return db_cause(st, cause, "cannot count events");
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_cause(st, cause, "cannot count events");
+	}
+	st->rows = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
 struct store *
 store_open(const char *path, int flags, char **cause)
 {
@@ -177,20 +333,35 @@ store_open(const char *path, int flags, char **cause)
 	 * keeps every commit durable against a process crash (the WAL is
 	 * written before COMMIT returns) and costs one fsync per checkpoint.
 	 * The page cache is capped so memory stays small whatever the log.
+	 * Pages of 16 KiB (for a new file; it must come first) quarter the
+	 * system calls of appending rows, and still suit the random reads.
+	 * Foreign keys are not checked on insert (a lookup per event): the
+	 * protocol stores a source before its events, and none is deleted.
 	 */
-	if (exec(st, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;"
-	    "PRAGMA temp_store = FILE;", cause) != 0)
+	if (!ro && exec(st, "PRAGMA page_size = 16384", cause) != 0)
+		goto fail;
+	if (set_cache(st, CACHE_KIB, cause) != 0 ||
+	    exec(st, "PRAGMA temp_store = FILE;", cause) != 0)
 		goto fail;
 	if (!ro && exec(st, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;", cause) != 0)
 		goto fail;
 	if (migrate(st, ro, cause) != 0)
 		goto fail;
+	/*
+	 * The missing indexes with random keys (all of them in a new file,
+	 * some after a killed bulk load) are left to build like those of a
+	 * bulk load: this session may well be one.
+	 */
+	if (!ro && (build_indexes(st, 0, cause) < 0 ||
+	    count_rows(st, cause) != 0))
+		goto fail;
+	st->idle_since = now_mono();
 	if (!ro && (prepare(st, &st->put, "INSERT INTO events(time, usec, "
-	    "kind, mta, host, prog, pid, ip, client_host, helo, sender, "
-	    "recipient, rcpt_domain, code, status, user, service, method, "
-	    "rule, source_id, offset, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	    "?,?,?,?,?,?,?,?,?)", cause) != 0 ||
+	    "kind, ip, user, sender, rcpt_domain, recipient, mta, service, "
+	    "method, code, status, host, prog, pid, client_host, helo, rule, "
+	    "source_id, offset, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+	    "?,?,?,?,?,?)", cause) != 0 ||
 	    prepare(st, &st->src_insert, "INSERT INTO sources(ident, head_len,"
 	    " name, offset, lines, first_ingest, last_ingest) VALUES "
 	    "(?,?,?,?,?,strftime('%s','now'),strftime('%s','now'))",
@@ -212,6 +383,9 @@ store_close(struct store *st)
 		return;
 	if (st->in_tx)
 		store_rollback(st);
+	/* On failure the next session that writes tries again. */
+	if (st->deferred)
+		build_indexes(st, 1, NULL);
 	sqlite3_finalize(st->put);
 	sqlite3_finalize(st->src_insert);
 	sqlite3_finalize(st->src_update);
@@ -223,9 +397,17 @@ store_close(struct store *st)
 int
 store_begin(struct store *st, char **cause)
 {
+	if (st->deferred && now_mono() - st->idle_since >= IDLE_GAP &&
+	    build_indexes(st, 1, cause) < 0)
+		return -1;
+	if (!st->deferred && st->loaded >= BULK_MIN &&
+	    st->loaded >= st->rows / BULK_RATIO &&
+	    defer_indexes(st, cause) != 0)
+		return -1;
 	if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
 		return -1;
 	st->in_tx = 1;
+	st->pending = 0;
 	return 0;
 }
 
@@ -237,6 +419,8 @@ store_commit(struct store *st, char **cause)
 		return -1;
 	}
 	st->in_tx = 0;
+	st->loaded += st->pending;
+	st->idle_since = now_mono();
 	return 0;
 }
 
@@ -245,6 +429,14 @@ store_rollback(struct store *st)
 {
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->in_tx = 0;
+}
+
+int
+store_build_indexes(struct store *st, char **cause)
+{
+	if (!st->deferred)
+		return 0;
+	return build_indexes(st, 1, cause) < 0 ? -1 : 0;
 }
 
 void
@@ -356,6 +548,23 @@ store_checkpoint(struct store *st, struct store_source *src, char **cause)
 	return 0;
 }
 
+/* IPv4 as an integer, IPv6 as 16 bytes, anything else as it is. */
+static void
+bind_ip(sqlite3_stmt *s, int i, const char *ip)
+{
+	unsigned char a[16];
+
+	if (*ip == '\0')
+		sqlite3_bind_null(s, i);
+	else if (inet_pton(AF_INET, ip, a) == 1)
+		sqlite3_bind_int64(s, i, (int64_t)a[0] << 24 | a[1] << 16 |
+		    a[2] << 8 | a[3]);
+	else if (inet_pton(AF_INET6, ip, a) == 1)
+		sqlite3_bind_blob(s, i, a, 16, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_text(s, i, ip, -1, SQLITE_STATIC);
+}
+
 static void
 bind_str(sqlite3_stmt *s, int i, const char *v)
 {
@@ -384,30 +593,30 @@ store_put(struct store *st, int64_t source_id, const struct event *ev,
 	sqlite3_bind_int64(s, 1, ev->time);
 	sqlite3_bind_int(s, 2, ev->usec);
 	sqlite3_bind_int(s, 3, (int)ev->kind);
-	sqlite3_bind_text(s, 4, ev->mta, -1, SQLITE_STATIC);
-	bind_str(s, 5, ev->host);
-	bind_str(s, 6, ev->prog);
-	if (ev->pid >= 0)
-		sqlite3_bind_int64(s, 7, ev->pid);
-	else
-		sqlite3_bind_null(s, 7);
-	bind_str(s, 8, ev->ip);
-	bind_str(s, 9, ev->client_host);
-	bind_str(s, 10, ev->helo);
+	bind_ip(s, 4, ev->ip);
+	bind_str(s, 5, ev->user);
 	if (ev->has_sender)
-		sqlite3_bind_text(s, 11, ev->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, ev->sender, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(s, 11);
-	bind_str(s, 12, ev->recipient);
-	bind_str(s, 13, domain);
+		sqlite3_bind_null(s, 6);
+	bind_str(s, 7, domain);
+	bind_str(s, 8, ev->recipient);
+	sqlite3_bind_text(s, 9, ev->mta, -1, SQLITE_STATIC);
+	bind_str(s, 10, ev->service);
+	bind_str(s, 11, ev->method);
 	if (ev->code)
-		sqlite3_bind_int(s, 14, ev->code);
+		sqlite3_bind_int(s, 12, ev->code);
 	else
-		sqlite3_bind_null(s, 14);
-	bind_str(s, 15, ev->status);
-	bind_str(s, 16, ev->user);
-	bind_str(s, 17, ev->service);
-	bind_str(s, 18, ev->method);
+		sqlite3_bind_null(s, 12);
+	bind_str(s, 13, ev->status);
+	bind_str(s, 14, ev->host);
+	bind_str(s, 15, ev->prog);
+	if (ev->pid >= 0)
+		sqlite3_bind_int64(s, 16, ev->pid);
+	else
+		sqlite3_bind_null(s, 16);
+	bind_str(s, 17, ev->client_host);
+	bind_str(s, 18, ev->helo);
 	sqlite3_bind_text(s, 19, ev->rule, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 20, source_id);
 	sqlite3_bind_int64(s, 21, ev->offset);
@@ -417,6 +626,7 @@ store_put(struct store *st, int64_t source_id, const struct event *ev,
 		return db_cause(st, cause, "cannot store an event");
 	}
 	sqlite3_reset(s);
+	st->pending++;
 	return 0;
 }
 
@@ -487,7 +697,7 @@ store_stats(struct store *st, struct store_stats *out, char **cause)
 	int	 rc;
 
 	memset(out, 0, sizeof(*out));
-	/* Counts by kind and MTA; the (kind, time) index covers kind. */
+	/* Counts by kind, MTA and service: one pass over the table. */
 	if (sqlite3_prepare_v2(st->db, "SELECT kind, mta, service, count(*) "
 	    "FROM events GROUP BY kind, mta, service", -1, &s, NULL) !=
 	    SQLITE_OK)

@@ -17,6 +17,26 @@
  * its content: the hash of its first KiB (store_source_lookup), so a
  * renamed, copied or compressed file is the same source.
  *
+ * Bulk loads: once a session has stored 50,000 events and a sixteenth of
+ * what the table held, the indexes with random keys (IP, sender, domain,
+ * user) are dropped, and built again by store_close(), by
+ * store_build_indexes(), or by the first store_begin() after 0.15 s
+ * without a transaction. A session that writes and finds one missing (a
+ * new file, a killed bulk load) builds it the same way. Readers get the
+ * same answers meanwhile, slower; the index by time is always there.
+ *
+ * How store_put() stores an event (table events):
+ *	time, usec	UTC seconds, microseconds
+ *	kind		enum event_kind
+ *	ip		IPv4 as the INTEGER a<<24 | b<<16 | c<<8 | d, IPv6 as
+ *			its 16 bytes (BLOB), anything else as TEXT
+ *	sender		TEXT when has_sender ('' for <>), else NULL
+ *	rcpt_domain	the domain of recipient, lowercased
+ *	code, pid	INTEGER; NULL for 0 and -1
+ *	source_id	the source; offset: the byte offset of the line
+ *	raw		the line as read (raw_len bytes)
+ *	the others	TEXT as in struct event; NULL when empty
+ *
  * Errors: every function returns 0 (or a count) or -1 with an allocated
  * cause; nothing here prints. Strings returned in structs are copies owned
  * by the caller's struct (fixed arrays), valid after the next query.
@@ -68,6 +88,12 @@ int	 store_checkpoint(struct store *, struct store_source *, char **cause);
 
 int	 store_put(struct store *, int64_t source_id, const struct event *,
 	    char **cause);
+/*
+ * Outside a transaction: builds now the indexes a bulk load left to build
+ * (0 at once when there are none). For ingest --follow when it has caught
+ * up, so that the wait does not fall on its next transaction.
+ */
+int	 store_build_indexes(struct store *, char **cause);
 
 /* Deletes events older than before; *n gets how many. */
 int	 store_purge(struct store *, int64_t before, int64_t *n, char **cause);
