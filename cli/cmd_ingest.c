@@ -5,7 +5,8 @@
  * batches, and each batch commits together with the checkpoint that covers
  * it, at a line boundary where the parser holds nothing back. So a kill at
  * any moment loses nothing and stores nothing twice, and the counts printed
- * are exactly what was committed.
+ * are exactly what was committed. This thread reads and parses; the writer
+ * thread (writer.h) stores, so the two overlap.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,7 @@
 
 #include "cli.h"
 #include "ingest.h"
+#include "writer.h"
 #include "../store/store.h"
 
 #define BATCH_EVENTS 8192
@@ -52,6 +54,7 @@ struct ingest {
 	struct cli	*cli;
 	struct config	 cfg;
 	struct store	*st;
+	struct writer	*w;
 	struct parser	*p;
 	int		 quiet, json, follow, year;
 	int		 progress;	/* stderr is a terminal */
@@ -62,15 +65,13 @@ struct ingest {
 	double		 last_progress;
 };
 
-/* Per-batch state of one source. */
+/* The batch being filled for one source. */
 struct batch {
 	struct store_source src;
-	uint64_t events[EV__COUNT];
-	uint64_t n;
-	double	 opened;
+	uint64_t n;		/* events in this batch */
+	double	 opened;	/* when its first line was read */
 	uint64_t lines;		/* lines in this batch */
 	int64_t	 end;		/* content offset after the last line read */
-	int	 in_tx;
 };
 
 static void
@@ -112,24 +113,9 @@ progress(struct ingest *in, struct reader *r, int done)
 		fputs("\r\033[K", stderr);
 }
 
-static int
-begin(struct ingest *in, struct batch *b, char **cause)
-{
-	if (b->in_tx)
-		return 0;
-	if (store_begin(in->st, cause) != 0)
-		return -1;
-	b->in_tx = 1;
-	b->opened = now_mono();
-	/* A new source gets its row in the transaction of its first events. */
-	if (b->src.id == 0 && store_checkpoint(in->st, &b->src, cause) != 0)
-		return -1;
-	return 0;
-}
-
-/* Stores the events the parser has ready. */
-static int
-drain(struct ingest *in, struct batch *b, char **cause)
+/* Hands the events the parser has ready to the batch. */
+static void
+drain(struct ingest *in, struct batch *b)
 {
 	struct event ev;
 
@@ -138,38 +124,19 @@ drain(struct ingest *in, struct batch *b, char **cause)
 			in->t.too_old++;
 			continue;
 		}
-		if (begin(in, b, cause) != 0)
-			return -1;
-		if (store_put(in->st, b->src.id, &ev, cause) != 0)
-			return -1;
-		b->events[ev.kind]++;
+		writer_add(in->w, &ev);
 		b->n++;
 	}
-	return 0;
 }
 
-/* Commits the batch with the checkpoint at b->end. */
+/* Submits the batch with the checkpoint at b->end. */
 static int
 commit(struct ingest *in, struct batch *b, char **cause)
 {
-	int	 k;
-
-	if (begin(in, b, cause) != 0)
+	if (b->n == 0 && b->lines == 0)
+		return 0;
+	if (writer_submit(in->w, b->end, b->lines, cause) != 0)
 		return -1;
-	b->src.offset = b->end;
-	b->src.lines += (int64_t)b->lines;
-	if (store_checkpoint(in->st, &b->src, cause) != 0 ||
-	    store_commit(in->st, cause) != 0) {
-		b->src.lines -= (int64_t)b->lines;
-		b->in_tx = 0;
-		return -1;
-	}
-	b->in_tx = 0;
-	for (k = 0; k < EV__COUNT; k++) {
-		in->t.events[k] += b->events[k];
-		b->events[k] = 0;
-	}
-	in->t.lines += b->lines;
 	b->lines = 0;
 	b->n = 0;
 	return 0;
@@ -179,18 +146,33 @@ static int
 batch_due(const struct batch *b)
 {
 	/* The clock is read every 4096 lines: about every millisecond. */
-	return b->n >= BATCH_EVENTS || (b->in_tx && (b->lines & 4095) == 0 &&
+	return b->n >= BATCH_EVENTS || ((b->lines & 4095) == 0 &&
 	    now_mono() - b->opened >= BATCH_SECONDS);
 }
 
-/* Ends a source: releases held events and commits the last batch. */
+/* Committed totals, from the writer. */
+static void
+refresh_totals(struct ingest *in)
+{
+	writer_totals(in->w, in->t.events, &in->t.lines);
+}
+
+/*
+ * Ends a batch for good: releases held events, commits the last batch and
+ * waits for the writer, which is then idle (the store is ours again).
+ */
 static int
 finish(struct ingest *in, struct batch *b, char **cause)
 {
+	int	 rc;
+
 	parser_flush(in->p);
-	if (drain(in, b, cause) != 0)
-		return -1;
-	return commit(in, b, cause);
+	drain(in, b);
+	rc = commit(in, b, cause);
+	if (writer_sync(in->w, rc == 0 ? cause : NULL) != 0)
+		rc = -1;
+	refresh_totals(in);
+	return rc;
 }
 
 /*
@@ -216,7 +198,7 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 			 * waiting for input. Give a second for the rest of a
 			 * burst, then commit what we have.
 			 */
-			if ((b->in_tx || b->lines) && !reader_ready(r, 1000) &&
+			if ((b->n || b->lines) && !reader_ready(r, 1000) &&
 			    finish(in, b, cause) != 0)
 				return -1;
 			r->idle_check = 0;
@@ -225,7 +207,8 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		if (rc < 0)
 			break;
 		r->idle_check = 1;
-		b->lines++;
+		if (b->lines++ == 0)
+			b->opened = now_mono();
 		b->end = r->pos;
 		if (r->too_long != too_long) {
 			/* The reader skipped over-long lines before this one. */
@@ -241,11 +224,11 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 			continue;
 		}
 		parser_feed(in->p, line, len, off);
-		if (drain(in, b, cause) != 0)
-			return -1;
+		drain(in, b);
 		if (parser_settled(in->p) && batch_due(b)) {
 			if (commit(in, b, cause) != 0)
 				return -1;
+			refresh_totals(in);
 			progress(in, r, 0);
 		}
 	}
@@ -336,12 +319,14 @@ reopen:
 		file_json(in, path, "empty", 0, 0, NULL);
 		return 0;
 	}
+	/* The writer is idle between sources: the store is ours here. */
 	if ((found = store_source_lookup(in->st, head, hlen, &b.src,
 	    &cause)) < 0)
 		goto fail;
 	/* A source keeps the name it was first read under, stdin aside. */
 	if (!found || strcmp(b.src.name, "-") == 0)
 		copy_field(b.src.name, sizeof(b.src.name), path, strlen(path));
+	writer_source(in->w, &b.src);
 	if (found && reader_skip(&r, b.src.offset, &cause) != 0)
 		goto fail;
 	from = r.pos;
@@ -354,11 +339,8 @@ reopen:
 		if (!in->follow || stop_requested || r.is_stdin)
 			break;
 		/* Following: commit what we have, then watch the path. */
-		if (b.in_tx || b.lines) {
-			parser_flush(in->p);
-			if (finish(in, &b, &cause) != 0)
-				goto fail;
-		}
+		if (finish(in, &b, &cause) != 0)
+			goto fail;
 		/* Caught up: build what a bulk load left, not on the next line. */
 		if (store_build_indexes(in->st, &cause) != 0)
 			goto fail;
@@ -416,8 +398,9 @@ reopen:
 	reader_close(&r);
 	return 0;
 fail:
-	if (b.in_tx)
-		store_rollback(in->st);
+	/* Whatever was submitted commits or fails; then the store is idle. */
+	writer_sync(in->w, NULL);
+	refresh_totals(in);
 	parser_flush(in->p);
 	{
 		struct event ev;
@@ -663,9 +646,16 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 	if (maybe_purge(&in) != 0)
 		rc = EXIT_FAIL;
 	/* A file that fails does not stop the others; the exit status says. */
+	in.w = writer_start(in.st);
 	for (i = 0; i < nfiles && !stop_requested; i++)
 		if (ingest_one(&in, files[i]) != 0)
 			rc = EXIT_FAIL;
+	if (writer_stop(in.w, &cause) != 0) {
+		cli_error("%s", cause);
+		free(cause);
+		cause = NULL;
+		rc = EXIT_FAIL;
+	}
 	/* A bulk load builds its indexes at the end: say so, it takes a while. */
 	if (in.progress)
 		fputs("building indexes...", stderr);
