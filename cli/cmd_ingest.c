@@ -650,19 +650,13 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < nfiles && !stop_requested; i++)
 		if (ingest_one(&in, files[i]) != 0)
 			rc = EXIT_FAIL;
-	if (writer_stop(in.w, &cause) != 0) {
-		cli_error("%s", cause);
-		free(cause);
-		cause = NULL;
-		rc = EXIT_FAIL;
-	}
 	/* A bulk load builds its indexes at the end: say so, it takes a while. */
 	if (in.progress)
 		fputs("building indexes...", stderr);
-	if (store_build_indexes(in.st, &cause) != 0) {
+	if (writer_stop(in.w, &cause) != 0 ||
+	    store_build_indexes(in.st, &cause) != 0) {
 		cli_error("%s", cause);
 		free(cause);
-		cause = NULL;
 		rc = EXIT_FAIL;
 	}
 	if (in.progress)
