@@ -32,5 +32,26 @@ int	 cmd_stats(struct cli *, int, char **);
 int	 cmd_purge(struct cli *, int, char **);
 int	 cmd_rules(struct cli *, int, char **);
 int	 cmd_config(struct cli *, int, char **);
+int	 cmd_why(struct cli *, int, char **);
+int	 cmd_probes(struct cli *, int, char **);
+
+/* Shared by the diagnosing commands (cmd_why.c). */
+struct policy_opts;
+/* The policy options of cfg (its strings, not copies): keep cfg loaded. */
+void	 cli_policy_opts(const struct config *, struct policy_opts *);
+/*
+ * --since/--until: "2026-11-22" (its first second, or its last when end),
+ * "2026-11-22T17:00:00Z" (UTC), or a duration back from now ("2h", "7d").
+ * Returns 0 or -1.
+ */
+int	 cli_parse_time(const char *, int end, int64_t now, int64_t *out);
+/*
+ * The time-range options shared by why, probes and the reports to come:
+ * --since T, --until T, --limit N at argv[*i]. Returns 1 when it took the
+ * option (and its value: *i moves on), 0 when argv[*i] is something else,
+ * -1 after printing a usage error.
+ */
+int	 cli_range_arg(const char *cmd, int argc, char **argv, int *i,
+	    int64_t now, int64_t *since, int64_t *until, int64_t *limit);
 
 #endif

@@ -19,6 +19,10 @@ static const struct {
 	  "match, and which they miss" },
 	{ "config", cmd_config, "config check: validate and print the "
 	  "effective configuration" },
+	{ "why", cmd_why, "why IP|ADDRESS|USER|EVENT-ID: why relaying was "
+	  "denied, and what to tell the customer" },
+	{ "probes", cmd_probes, "the IPs and networks probing for an open "
+	  "relay, ranked" },
 };
 
 static void

@@ -8,6 +8,7 @@
 
 #include "../common/common.h"
 #include "store.h"
+#include "store_int.h"
 
 /*
  * Bulk loads. An index with random keys (client IP, sender, ...) costs
@@ -376,6 +377,12 @@ fail:
 	return NULL;
 }
 
+sqlite3 *
+store_sqlite(struct store *st)
+{
+	return st->db;
+}
+
 void
 store_close(struct store *st)
 {
@@ -549,8 +556,8 @@ store_checkpoint(struct store *st, struct store_source *src, char **cause)
 }
 
 /* IPv4 as an integer, IPv6 as 16 bytes, anything else as it is. */
-static void
-bind_ip(sqlite3_stmt *s, int i, const char *ip)
+void
+store_bind_ip(sqlite3_stmt *s, int i, const char *ip)
 {
 	unsigned char a[16];
 
@@ -593,7 +600,7 @@ store_put(struct store *st, int64_t source_id, const struct event *ev,
 	sqlite3_bind_int64(s, 1, ev->time);
 	sqlite3_bind_int(s, 2, ev->usec);
 	sqlite3_bind_int(s, 3, (int)ev->kind);
-	bind_ip(s, 4, ev->ip);
+	store_bind_ip(s, 4, ev->ip);
 	bind_str(s, 5, ev->user);
 	if (ev->has_sender)
 		sqlite3_bind_text(s, 6, ev->sender, -1, SQLITE_STATIC);

@@ -121,4 +121,90 @@ struct store_stats {
 };
 int	 store_stats(struct store *, struct store_stats *, char **cause);
 
+
+/*
+ * --- queries (query.c) ---------------------------------------------------
+ *
+ * Read-only, for the diagnosis of relay denials (policy/): each returns
+ * plain structs with the strings copied out, so the results outlive the
+ * statement. Every query is backed by an index (by ip and time, sender,
+ * user and time, or id), and binds its parameters: no SQL is built from
+ * log data. Times are UTC seconds; since and until are inclusive, 0 for
+ * either means open; limit 0 means no limit.
+ */
+
+/* One event as the queries give it. */
+struct store_event {
+	int64_t	 id;
+	int64_t	 time;
+	int	 kind;			/* enum event_kind */
+	int	 has_sender;		/* sender known (may be "": <>) */
+	int	 code;
+	char	 ip[IP_TEXT_MAX];	/* normalized text, "" when none */
+	char	 user[EV_TEXT];
+	char	 sender[EV_ADDR];
+	char	 recipient[EV_ADDR];
+	char	 mta[16];
+	char	 service[16];
+	char	*raw;			/* the line, NUL-terminated; NULL
+					   where a query says so */
+	size_t	 raw_len;
+};
+
+struct store_events {
+	struct store_event *v;
+	size_t	 n, size;
+};
+/* Frees the rows (and their raw lines) and empties the list. */
+void	 store_events_free(struct store_events *);
+
+enum store_match {
+	STORE_BY_IP,		/* key: a normalized address */
+	STORE_BY_SENDER,	/* key: the sender address, exactly */
+	STORE_BY_USER,		/* key: a login name: senders equal to it or
+				   to it@anything (as given or lower case) */
+	STORE_BY_ID,		/* key: an event id in decimal */
+};
+
+/*
+ * The relay denials (relay_denial and relay_denial_temporary) matching
+ * key, newest first, appended to out (with raw).
+ */
+int	 store_denials(struct store *, enum store_match, const char *key,
+	    int64_t since, int64_t until, int64_t limit, struct store_events *,
+	    char **cause);
+/*
+ * The logins (ok and failed) from ip at or before t, oldest first, appended
+ * to out (with raw): all of those in [t - window, t], and before that the
+ * latest ok one of each of the services (what policy_evidence.ip_logins
+ * needs).
+ */
+int	 store_ip_logins(struct store *, const char *ip, int64_t t,
+	    int64_t window, const char *const *services, size_t n_services,
+	    struct store_events *, char **cause);
+/*
+ * The ok logins at or before t of the user a sender address names (login
+ * name = the whole address or its local part; as given and in lower case),
+ * from any address, oldest first, appended to out (with raw); at most
+ * limit (0: all), the latest ones kept.
+ */
+int	 store_user_logins(struct store *, const char *sender, int64_t t,
+	    int64_t limit, struct store_events *, char **cause);
+/*
+ * The probe events of ip (relay denials and failed logins) in [from, to],
+ * oldest first, appended to out (raw NULL).
+ */
+int	 store_probe_events(struct store *, const char *ip, int64_t from,
+	    int64_t to, struct store_events *, char **cause);
+/*
+ * Every probe event (relay denials and failed logins, with an ip) in
+ * [since, until], ordered by the stored ip (IPv4 numerically, then other
+ * text, then IPv6 bytewise: a /24 or /48 is one run) and time, passed one
+ * by one to fn (raw NULL); fn returns 0 to go on, -1 to stop (the call
+ * then returns -1, cause untouched).
+ */
+int	 store_probe_scan(struct store *, int64_t since, int64_t until,
+	    int (*fn)(const struct store_event *, void *), void *arg,
+	    char **cause);
+
 #endif

@@ -1,0 +1,563 @@
+/*
+ * cmd_why.c: `relayscope why IP|ADDRESS|USER|EVENT-ID`: the relay denials
+ * that match, each diagnosed by policy_diagnose() under the current
+ * config.yaml (computed at query time, so a changed window or domain list
+ * answers under the new settings).
+ *
+ * Also the helpers the diagnosing commands share (cli.h): the policy
+ * options from the configuration and the --since/--until times.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "../policy/policy.h"
+#include "../store/store.h"
+
+static const char why_usage[] =
+    "usage: relayscope [--config FILE] why [--json] [--since T] [--until T]\n"
+    "                  [--limit N] IP|ADDRESS|USER|EVENT-ID\n"
+    "\n"
+    "Explains the relay denials (5xx and 4xx, every MTA) that match, newest\n"
+    "first: the client IP, the sender address (user@domain), the login name\n"
+    "(denials whose sender is the user or user@any domain), or one event id\n"
+    "(as the evidence lines show it, #N). Each denial gets a headline, the\n"
+    "facts behind it (the last login from the IP, logins from elsewhere,\n"
+    "failed logins, relay_networks, the probe score), the log lines that\n"
+    "prove them and the advice to read to the customer.\n"
+    "\n"
+    "  --json      {\"denials\": [...]} for scripts (times UTC, ISO 8601)\n"
+    "  --since T   only denials at or after T: 2026-11-22,\n"
+    "              2026-11-22T17:00:00Z, or a duration back from now (2h, 7d)\n"
+    "  --until T   only denials at or before T (a date alone: its end)\n"
+    "  --limit N   at most N denials (default: 20 as text, all with --json)\n"
+    "\n"
+    "With no match it says so and exits 0 (--json: {\"denials\": []}).\n"
+    "Times are UTC. The settings (local_domains, relay_networks, popauth)\n"
+    "come from config.yaml at the time of asking.\n";
+
+void
+cli_policy_opts(const struct config *cfg, struct policy_opts *o)
+{
+	policy_opts_init(o);
+	o->local_domains = (const char *const *)cfg->local_domains;
+	o->n_local_domains = cfg->n_local_domains;
+	o->relay_networks = cfg->relay_networks;
+	o->n_relay_networks = cfg->n_relay_networks;
+	o->popauth_enabled = cfg->popauth_enabled;
+	if (cfg->popauth_window > 0)
+		o->window = cfg->popauth_window;
+	if (cfg->n_popauth_services > 0) {
+		o->services = (const char *const *)cfg->popauth_services;
+		o->n_services = cfg->n_popauth_services;
+	}
+}
+
+int
+cli_range_arg(const char *cmd, int argc, char **argv, int *i, int64_t now,
+    int64_t *since, int64_t *until, int64_t *limit)
+{
+	const char *a = argv[*i];
+	char	*end;
+
+	if ((strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) &&
+	    *i + 1 < argc) {
+		int	 u = a[2] == 'u';
+
+		if (cli_parse_time(argv[++*i], u, now, u ? until : since) !=
+		    0) {
+			cli_error("%s: %s '%s': give a date (2026-11-22), a "
+			    "time (2026-11-22T17:00:00Z) or a duration back "
+			    "from now (2h, 7d)", cmd, a, argv[*i]);
+			return -1;
+		}
+		return 1;
+	}
+	if (strcmp(a, "--limit") == 0 && *i + 1 < argc) {
+		*limit = strtoll(argv[++*i], &end, 10);
+		if (*end != '\0' || *limit < 0 || argv[*i][0] == '\0') {
+			cli_error("%s: --limit '%s': give a number", cmd,
+			    argv[*i]);
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+int
+cli_parse_time(const char *s, int end, int64_t now, int64_t *out)
+{
+	int	 y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	int64_t	 dur;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == 10) {
+		if (s[n] == '\0') {
+			if (mo < 1 || mo > 12 || d < 1 || d > 31)
+				return -1;
+			*out = utc_from_civil(y, mo, d, 0, 0, 0) +
+			    (end ? 86399 : 0);
+			return 0;
+		}
+		if ((s[n] != 'T' && s[n] != ' ') ||
+		    sscanf(s + n + 1, "%2d:%2d:%2d", &h, &mi, &sec) != 3)
+			return -1;
+		n += 9;
+		if (s[n] == 'Z')
+			n++;
+		if (s[n] != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+		    h > 23 || mi > 59 || sec > 60)
+			return -1;
+		*out = utc_from_civil(y, mo, d, h, mi, sec);
+		return 0;
+	}
+	if (parse_duration(s, &dur) != 0 || dur < 0)
+		return -1;
+	*out = now - dur;
+	return 0;
+}
+
+/* What the argument names. */
+static int
+classify(const char *arg, char *ip, enum store_match *how)
+{
+	size_t	 i;
+
+	if (*arg == '\0')
+		return -1;
+	if (ip_normalize(arg, strlen(arg), ip) != 0) {
+		*how = STORE_BY_IP;
+		return 0;
+	}
+	for (i = 0; arg[i] >= '0' && arg[i] <= '9'; i++)
+		;
+	if (arg[i] == '\0' || (arg[0] == '#' && arg[1] != '\0' &&
+	    arg[1 + strspn(arg + 1, "0123456789")] == '\0')) {
+		*how = STORE_BY_ID;
+		return 0;
+	}
+	*how = strchr(arg, '@') != NULL ? STORE_BY_SENDER : STORE_BY_USER;
+	return 0;
+}
+
+/* One denial, its evidence rows (owned here) and its verdict. */
+struct case_ {
+	struct store_event	*d;
+	struct store_events	 ip_logins, user_logins;
+	struct policy_login	*ipl, *usl;
+	struct policy_probe	 probe;
+	struct verdict		 v;
+};
+
+static void
+to_logins(const struct store_events *e, struct policy_login **out)
+{
+	size_t	 i;
+
+	*out = xcalloc(e->n + 1, sizeof(**out));
+	for (i = 0; i < e->n; i++) {
+		(*out)[i].id = e->v[i].id;
+		(*out)[i].time = e->v[i].time;
+		(*out)[i].ok = e->v[i].kind == EV_LOGIN_OK;
+		(*out)[i].ip = e->v[i].ip;
+		(*out)[i].user = e->v[i].user;
+		(*out)[i].service = e->v[i].service;
+	}
+}
+
+/*
+ * The probe figures of the denial's ip: the sweep over its events in
+ * [t - W, t + W] (every window that contains t lies inside), flagged when
+ * a flagged window contains this denial.
+ */
+static int
+probe_of(struct store *st, const struct policy_opts *o,
+    const struct store_event *d, struct policy_probe *p, char **cause)
+{
+	struct store_events ev = { 0 };
+	struct policy_probe_event *pe;
+	unsigned char *flagged;
+	size_t	 i, self = (size_t)-1;
+
+	memset(p, 0, sizeof(*p));
+	if (store_probe_events(st, d->ip, d->time - o->probe.window,
+	    d->time + o->probe.window, &ev, cause) != 0)
+		return -1;
+	pe = xcalloc(ev.n + 1, sizeof(*pe));
+	flagged = xcalloc(ev.n + 1, 1);
+	for (i = 0; i < ev.n; i++) {
+		pe[i].time = ev.v[i].time;
+		pe[i].is_denial = ev.v[i].kind != EV_LOGIN_FAILED;
+		pe[i].sender = ev.v[i].has_sender ? ev.v[i].sender : NULL;
+		pe[i].recipient = ev.v[i].recipient;
+		if (ev.v[i].id == d->id)
+			self = i;
+	}
+	policy_probe_sweep(o, pe, ev.n, flagged, p);
+	p->flagged = self != (size_t)-1 && flagged[self];
+	free(flagged);
+	free(pe);
+	store_events_free(&ev);
+	return 0;
+}
+
+static int
+diagnose(struct store *st, const struct policy_opts *o, struct case_ *c,
+    char **cause)
+{
+	struct policy_evidence ev;
+	const struct store_event *d = c->d;
+
+	if (store_ip_logins(st, d->ip, d->time, o->window, o->services,
+	    o->n_services, &c->ip_logins, cause) != 0)
+		return -1;
+	if (d->has_sender && policy_is_local(o, d->sender) &&
+	    store_user_logins(st, d->sender, d->time, 0, &c->user_logins,
+	    cause) != 0)
+		return -1;
+	if (probe_of(st, o, d, &c->probe, cause) != 0)
+		return -1;
+	to_logins(&c->ip_logins, &c->ipl);
+	to_logins(&c->user_logins, &c->usl);
+	memset(&ev, 0, sizeof(ev));
+	ev.denial.id = d->id;
+	ev.denial.time = d->time;
+	ev.denial.temporary = d->kind == EV_RELAY_DENIAL_TEMP;
+	ev.denial.ip = d->ip;
+	ev.denial.sender = d->has_sender ? d->sender : NULL;
+	ev.denial.recipient = d->recipient;
+	ev.denial.mta = d->mta;
+	ev.ip_logins = c->ipl;
+	ev.n_ip_logins = c->ip_logins.n;
+	ev.user_logins = c->usl;
+	ev.n_user_logins = c->user_logins.n;
+	ev.probe = c->probe;
+	policy_diagnose(o, &ev, &c->v);
+	return 0;
+}
+
+static void
+case_free(struct case_ *c)
+{
+	store_events_free(&c->ip_logins);
+	store_events_free(&c->user_logins);
+	free(c->ipl);
+	free(c->usl);
+}
+
+/* The stored row of an evidence id, or NULL. */
+static const struct store_event *
+find_row(const struct case_ *c, int64_t id)
+{
+	size_t	 i;
+
+	if (id == 0)
+		return NULL;
+	for (i = 0; i < c->ip_logins.n; i++)
+		if (c->ip_logins.v[i].id == id)
+			return &c->ip_logins.v[i];
+	for (i = 0; i < c->user_logins.n; i++)
+		if (c->user_logins.v[i].id == id)
+			return &c->user_logins.v[i];
+	return NULL;
+}
+
+/* --- JSON -------------------------------------------------------------- */
+
+static void
+js(struct strbuf *sb, const char *s)
+{
+	sb_addstr(sb, "\"");
+	sb_json_str(sb, s, strlen(s));
+	sb_addstr(sb, "\"");
+}
+
+static void
+js_time(struct strbuf *sb, int64_t t)
+{
+	char	 buf[32];
+
+	fmt_iso_utc(t, buf, sizeof(buf));
+	js(sb, buf);
+}
+
+static void
+json_probe(struct strbuf *sb, const struct policy_probe *p)
+{
+	sb_addf(sb, "{\"score\": %d, \"flagged\": %s, \"attempts\": %d, "
+	    "\"domains\": %d, \"senders\": %d, \"empty_or_foreign\": %d, "
+	    "\"tricks\": %d, \"failed_logins\": %d, \"per_minute\": %.1f}",
+	    p->score, p->flagged ? "true" : "false", p->attempts, p->domains,
+	    p->senders, p->empty_or_foreign, p->tricks, p->failed_logins,
+	    p->per_minute);
+}
+
+static void
+json_case(struct strbuf *sb, const struct case_ *c)
+{
+	const struct store_event *d = c->d;
+	const struct verdict *v = &c->v;
+
+	sb_addf(sb, "{\"id\": %lld, \"time\": ", (long long)d->id);
+	js_time(sb, d->time);
+	sb_addstr(sb, ", \"ip\": ");
+	js(sb, d->ip);
+	sb_addstr(sb, ", \"sender\": ");
+	if (d->has_sender)
+		js(sb, d->sender);
+	else
+		sb_addstr(sb, "null");
+	sb_addstr(sb, ", \"recipient\": ");
+	js(sb, d->recipient);
+	sb_addstr(sb, ", \"mta\": ");
+	js(sb, d->mta);
+	sb_addf(sb, ", \"code\": %d, \"temporary\": %s, \"headline\": \"%s\", "
+	    "\"evidence_class\": \"%s\", \"probe\": %s, \"facts\": {", d->code,
+	    d->kind == EV_RELAY_DENIAL_TEMP ? "true" : "false",
+	    policy_headline_name(v->headline),
+	    policy_class_name(v->evidence_class), v->probe ? "true" : "false");
+	/* Facts: the scalar ones first, then the objects. */
+	sb_addf(sb, "\"failed_logins\": %d, \"last_failed_login_id\": ",
+	    v->failed_logins);
+	if (v->last_failed_login_id)
+		sb_addf(sb, "%lld", (long long)v->last_failed_login_id);
+	else
+		sb_addstr(sb, "null");
+	sb_addf(sb, ", \"user_logins\": %d, \"in_relay_networks\": %s, "
+	    "\"expired_by\": %lld, \"probe_score\": %d, \"exception\": null, "
+	    "\"last_login\": ", v->user_logins,
+	    v->in_relay_networks ? "true" : "false", (long long)v->expired_by,
+	    c->probe.score);
+	if (v->last_login.login_id) {
+		sb_addf(sb, "{\"id\": %lld, \"user\": ",
+		    (long long)v->last_login.login_id);
+		js(sb, v->last_login.user ? v->last_login.user : "");
+		sb_addstr(sb, ", \"service\": ");
+		js(sb, v->last_login.service ? v->last_login.service : "");
+		sb_addf(sb, ", \"seconds_before\": %lld}",
+		    (long long)v->last_login.seconds_before);
+	} else
+		sb_addstr(sb, "null");
+	sb_addf(sb, ", \"roaming\": {\"count\": %d", v->roaming.count);
+	if (v->roaming.last_login_id) {
+		sb_addf(sb, ", \"last_login_id\": %lld, \"last_ip\": ",
+		    (long long)v->roaming.last_login_id);
+		js(sb, v->roaming.last_ip ? v->roaming.last_ip : "");
+		sb_addstr(sb, ", \"last_time\": ");
+		js_time(sb, v->roaming.last_time);
+	}
+	sb_addstr(sb, "}, \"probe\": ");
+	json_probe(sb, &c->probe);
+	sb_addstr(sb, "}, \"advice\": ");
+	js(sb, v->advice);
+	sb_addstr(sb, "}");
+}
+
+/* --- text -------------------------------------------------------------- */
+
+static void
+put(const char *s)
+{
+	fput_sanitized(stdout, s, strlen(s));
+}
+
+static void
+ago(int64_t secs, char *buf, size_t size)
+{
+	if (secs < 0)
+		secs = -secs;
+	if (secs < 120)
+		snprintf(buf, size, "%llds", (long long)secs);
+	else if (secs < 2 * 3600)
+		snprintf(buf, size, "%lldm %llds", (long long)secs / 60,
+		    (long long)secs % 60);
+	else if (secs < 2 * 86400)
+		snprintf(buf, size, "%lldh %lldm", (long long)secs / 3600,
+		    (long long)secs % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd %lldh", (long long)secs / 86400,
+		    (long long)secs % 86400 / 3600);
+}
+
+static void
+evidence_line(const char *what, const struct store_event *e)
+{
+	if (e == NULL || e->raw == NULL)
+		return;
+	printf("    #%-8lld %-8s ", (long long)e->id, what);
+	fput_sanitized(stdout, e->raw, e->raw_len);
+	printf("\n");
+}
+
+static void
+text_case(const struct case_ *c, const struct policy_opts *o, int64_t now)
+{
+	const struct store_event *d = c->d;
+	const struct verdict *v = &c->v;
+	char	 t[32], a[32], w[32];
+
+	fmt_iso_utc(d->time, t, sizeof(t));
+	ago(now - d->time, a, sizeof(a));
+	fmt_duration(o->window, w, sizeof(w));
+	printf("denial #%lld  %s (UTC, %s ago)  %s %d%s\n", (long long)d->id,
+	    t, a, d->mta[0] ? d->mta : "?", d->code,
+	    d->kind == EV_RELAY_DENIAL_TEMP ? " (temporary)" : "");
+	printf("  client    ");
+	put(d->ip[0] ? d->ip : "(unknown)");
+	printf("\n  envelope  ");
+	put(!d->has_sender ? "(unknown)" : d->sender[0] ? d->sender : "<>");
+	printf(" -> ");
+	put(d->recipient[0] ? d->recipient : "(unknown)");
+	printf("\n  headline  %s (evidence: %s)%s\n",
+	    policy_headline_name(v->headline),
+	    policy_class_name(v->evidence_class),
+	    v->probe && v->headline != H_PROBE ? ", probe" : "");
+	printf("  facts\n");
+	if (v->last_login.login_id) {
+		ago(v->last_login.seconds_before, a, sizeof(a));
+		printf("    last login from this IP: ");
+		put(v->last_login.user ? v->last_login.user : "?");
+		printf(" by ");
+		put(v->last_login.service ? v->last_login.service : "?");
+		printf(", %s before (window %s)", a, w);
+		if (v->evidence_class == PC_EXPIRED) {
+			ago(v->expired_by, a, sizeof(a));
+			printf(": expired %s earlier", a);
+		}
+		printf("\n");
+	} else
+		printf("    no successful POP/IMAP login from this IP before\n");
+	if (v->roaming.count > 0) {
+		fmt_iso_utc(v->roaming.last_time, t, sizeof(t));
+		printf("    roaming: the sender's user logged in %d time%s "
+		    "from other IPs, last from ", v->roaming.count,
+		    v->roaming.count == 1 ? "" : "s");
+		put(v->roaming.last_ip ? v->roaming.last_ip : "?");
+		printf(" at %s\n", t);
+	} else if (d->has_sender && policy_is_local(o, d->sender))
+		printf("    the sender's user has %d login%s on record\n",
+		    v->user_logins, v->user_logins == 1 ? "" : "s");
+	if (v->failed_logins > 0)
+		printf("    failed logins from this IP in the %s before: %d\n",
+		    w, v->failed_logins);
+	printf("    in relay_networks: %s\n", v->in_relay_networks ? "yes" :
+	    "no");
+	printf("    probe score %d%s: %d attempts, %d domains, %d senders, "
+	    "%d tricks, %d failed logins, %.1f/min\n", c->probe.score,
+	    c->probe.flagged ? " (flagged)" : "", c->probe.attempts,
+	    c->probe.domains, c->probe.senders, c->probe.tricks,
+	    c->probe.failed_logins, c->probe.per_minute);
+	printf("  evidence\n");
+	evidence_line("denial", d);
+	evidence_line("login", find_row(c, v->last_login.login_id));
+	evidence_line("failed", find_row(c, v->last_failed_login_id));
+	evidence_line("roaming", find_row(c, v->roaming.last_login_id));
+	printf("  advice\n    ");
+	put(v->advice);
+	printf("\n\n");
+}
+
+/* --- the command --------------------------------------------------------- */
+
+int
+cmd_why(struct cli *cli, int argc, char **argv)
+{
+	struct config cfg;
+	struct policy_opts o;
+	struct store *st = NULL;
+	struct store_events den = { 0 };
+	struct strbuf sb;
+	enum store_match how = STORE_BY_USER;
+	char	 ip[IP_TEXT_MAX], *cause = NULL;
+	const char *arg = NULL, *key;
+	int64_t	 now = (int64_t)time(NULL), since = 0, until = 0, limit = -1;
+	int	 json = 0, i, rc = EXIT_FAIL;
+	size_t	 k;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int	 took = cli_range_arg("why", argc, argv, &i, now, &since,
+		    &until, &limit);
+
+		if (took < 0)
+			return EXIT_USAGE;
+		if (took > 0)
+			continue;
+		if (strcmp(a, "--json") == 0)
+			json = 1;
+		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(why_usage, stdout);
+			return EXIT_OK;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			cli_error("why: unknown option '%s'", a);
+			fputs(why_usage, stderr);
+			return EXIT_USAGE;
+		} else if (arg != NULL) {
+			cli_error("why: one IP, address, user or event id, "
+			    "not '%s' too", a);
+			return EXIT_USAGE;
+		} else
+			arg = a;
+	}
+	if (arg == NULL || classify(arg, ip, &how) != 0) {
+		cli_error("why: give an IP, an address, a user or an event id");
+		fputs(why_usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (limit < 0)
+		limit = json ? 0 : 20;
+	key = how == STORE_BY_IP ? ip : arg[0] == '#' ? arg + 1 : arg;
+	if (cli_load_config(cli, &cfg) != 0)
+		return EXIT_CONFIG;
+	cli_policy_opts(&cfg, &o);
+	sb_init(&sb, 0);
+	if ((st = store_open(cfg.database, STORE_READONLY, &cause)) == NULL ||
+	    store_denials(st, how, key, since, until, limit, &den,
+	    &cause) != 0)
+		goto out;
+	if (json)
+		sb_addstr(&sb, "{\"denials\": [");
+	for (k = 0; k < den.n; k++) {
+		struct case_ c;
+
+		memset(&c, 0, sizeof(c));
+		c.d = &den.v[k];
+		if (diagnose(st, &o, &c, &cause) != 0) {
+			case_free(&c);
+			goto out;
+		}
+		if (json) {
+			if (k > 0)
+				sb_addstr(&sb, ", ");
+			json_case(&sb, &c);
+		} else
+			text_case(&c, &o, now);
+		case_free(&c);
+	}
+	if (json) {
+		sb_addstr(&sb, "]}\n");
+		fwrite(sb.buf, 1, sb.len, stdout);
+	} else if (den.n == 0) {
+		printf("no relay denials match ");
+		put(arg);
+		printf(" (matched as %s)%s\n", how == STORE_BY_IP ? "an IP" :
+		    how == STORE_BY_ID ? "an event id" : how ==
+		    STORE_BY_SENDER ? "a sender address" :
+		    "a user: sender user or user@any domain",
+		    since || until ? " in that time range" : "");
+	} else if (limit != 0 && den.n == (size_t)limit)
+		printf("(the newest %lld shown; --limit N for more)\n",
+		    (long long)limit);
+	rc = EXIT_OK;
+out:
+	if (rc != EXIT_OK) {
+		cli_error("%s", cause != NULL ? cause : "why failed");
+		free(cause);
+	}
+	sb_release(&sb);
+	store_events_free(&den);
+	store_close(st);
+	config_release(&cfg);
+	return rc;
+}
