@@ -34,9 +34,20 @@ int	 cmd_rules(struct cli *, int, char **);
 int	 cmd_config(struct cli *, int, char **);
 int	 cmd_why(struct cli *, int, char **);
 int	 cmd_probes(struct cli *, int, char **);
+int	 cmd_customer(struct cli *, int, char **);
 
 /* Shared by the diagnosing commands (cmd_why.c). */
 struct policy_opts;
+struct store;
+struct store_event;
+struct verdict;
+/*
+ * The verdict of one denial d under o, as why gives it; the verdict's
+ * pointer facts (last_login.user and .service, roaming.last_ip) are NULL.
+ * Returns 0 or -1 with *cause set.
+ */
+int	 cli_diagnose(struct store *, const struct policy_opts *,
+	    struct store_event *d, struct verdict *, char **cause);
 /* The policy options of cfg (its strings, not copies): keep cfg loaded. */
 void	 cli_policy_opts(const struct config *, struct policy_opts *);
 /*
@@ -53,5 +64,22 @@ int	 cli_parse_time(const char *, int end, int64_t now, int64_t *out);
  */
 int	 cli_range_arg(const char *cmd, int argc, char **argv, int *i,
 	    int64_t now, int64_t *since, int64_t *until, int64_t *limit);
+
+/* The options of the query commands (why, customer, probes). */
+struct cli_query {
+	int		 json;
+	const char	*arg;		/* the one operand, NULL if none */
+	int64_t		 now, since, until;
+	int64_t		 limit;		/* 0: all (default with --json),
+					   else 20 */
+};
+/*
+ * Parses --json, --since, --until, --limit, --help and at most one operand
+ * (what names it, e.g. "an IP, address, user or event id"; NULL: none
+ * allowed). Returns -1 to go on, or the exit status to return (help
+ * printed: EXIT_OK; a usage error printed: EXIT_USAGE).
+ */
+int	 cli_query_args(const char *cmd, const char *usage, const char *what,
+	    int argc, char **argv, struct cli_query *);
 
 #endif

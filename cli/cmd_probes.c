@@ -313,31 +313,13 @@ cmd_probes(struct cli *cli, int argc, char **argv)
 	struct scan sc;
 	struct strbuf sb;
 	char	*cause = NULL;
-	int64_t	 now = (int64_t)time(NULL), since = 0, until = 0, limit = -1;
-	int	 json = 0, i, rc = EXIT_FAIL;
+	struct cli_query q;
+	int	 rc;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int	 took = cli_range_arg("probes", argc, argv, &i, now, &since,
-		    &until, &limit);
-
-		if (took < 0)
-			return EXIT_USAGE;
-		if (took > 0)
-			continue;
-		if (strcmp(a, "--json") == 0)
-			json = 1;
-		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(probes_usage, stdout);
-			return EXIT_OK;
-		} else {
-			cli_error("probes: unknown argument '%s'", a);
-			fputs(probes_usage, stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (limit < 0)
-		limit = json ? 0 : 20;
+	if ((rc = cli_query_args("probes", probes_usage, NULL,
+	    argc, argv, &q)) >= 0)
+		return rc;
+	rc = EXIT_FAIL;
 	if (cli_load_config(cli, &cfg) != 0)
 		return EXIT_CONFIG;
 	cli_policy_opts(&cfg, &o);
@@ -345,7 +327,7 @@ cmd_probes(struct cli *cli, int argc, char **argv)
 	sc.o = &o;
 	sb_init(&sb, 0);
 	if ((st = store_open(cfg.database, STORE_READONLY, &cause)) == NULL ||
-	    store_probe_scan(st, since, until, on_event, &sc, &cause) != 0)
+	    store_probe_scan(st, q.since, q.until, on_event, &sc, &cause) != 0)
 		goto out;
 	close_ip(&sc);
 	close_net(&sc);
@@ -353,11 +335,11 @@ cmd_probes(struct cli *cli, int argc, char **argv)
 		qsort(sc.ips.v, sc.ips.n, sizeof(*sc.ips.v), row_cmp);
 	if (sc.nets.n > 1)
 		qsort(sc.nets.v, sc.nets.n, sizeof(*sc.nets.v), row_cmp);
-	if (json) {
+	if (q.json) {
 		sb_addstr(&sb, "{");
-		json_rows(&sb, "ips", &sc.ips, (size_t)limit, 0);
+		json_rows(&sb, "ips", &sc.ips, (size_t)q.limit, 0);
 		sb_addstr(&sb, ", ");
-		json_rows(&sb, "networks", &sc.nets, (size_t)limit, 1);
+		json_rows(&sb, "networks", &sc.nets, (size_t)q.limit, 1);
 		sb_addf(&sb, ", \"ips_seen\": %zu}\n", sc.seen_ips);
 		fwrite(sb.buf, 1, sb.len, stdout);
 	} else {
@@ -366,10 +348,10 @@ cmd_probes(struct cli *cli, int argc, char **argv)
 		    "score %d)\n\n", sc.ips.n, sc.seen_ips,
 		    (long long)o.probe.window, o.probe.attempts,
 		    o.probe.domains, o.probe.score);
-		text_rows("probing IPs", &sc.ips, (size_t)limit, 0);
+		text_rows("probing IPs", &sc.ips, (size_t)q.limit, 0);
 		printf("\n");
 		text_rows("probing networks (/24, /48; more than one IP)",
-		    &sc.nets, (size_t)limit, 1);
+		    &sc.nets, (size_t)q.limit, 1);
 	}
 	rc = EXIT_OK;
 out:

@@ -87,6 +87,49 @@ cli_range_arg(const char *cmd, int argc, char **argv, int *i, int64_t now,
 }
 
 int
+cli_query_args(const char *cmd, const char *usage, const char *what,
+    int argc, char **argv, struct cli_query *q)
+{
+	int	 i;
+
+	memset(q, 0, sizeof(*q));
+	q->now = (int64_t)time(NULL);
+	q->limit = -1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int	 took = cli_range_arg(cmd, argc, argv, &i, q->now,
+		    &q->since, &q->until, &q->limit);
+
+		if (took < 0)
+			return EXIT_USAGE;
+		if (took > 0)
+			continue;
+		if (strcmp(a, "--json") == 0)
+			q->json = 1;
+		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage, stdout);
+			return EXIT_OK;
+		} else if ((a[0] == '-' && a[1] != '\0') || what == NULL) {
+			cli_error("%s: unknown argument '%s'", cmd, a);
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		} else if (q->arg != NULL) {
+			cli_error("%s: one %s, not '%s' too", cmd, what, a);
+			return EXIT_USAGE;
+		} else
+			q->arg = a;
+	}
+	if (what != NULL && (q->arg == NULL || *q->arg == '\0')) {
+		cli_error("%s: give %s", cmd, what);
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (q->limit < 0)
+		q->limit = q->json ? 0 : 20;
+	return -1;
+}
+
+int
 cli_parse_time(const char *s, int end, int64_t now, int64_t *out)
 {
 	int	 y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
@@ -244,6 +287,24 @@ case_free(struct case_ *c)
 	store_events_free(&c->user_logins);
 	free(c->ipl);
 	free(c->usl);
+}
+
+int
+cli_diagnose(struct store *st, const struct policy_opts *o,
+    struct store_event *d, struct verdict *v, char **cause)
+{
+	struct case_ c;
+	int	 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.d = d;
+	rc = diagnose(st, o, &c, cause);
+	*v = c.v;
+	/* They pointed into the evidence rows, freed here. */
+	v->last_login.user = v->last_login.service = NULL;
+	v->roaming.last_ip = NULL;
+	case_free(&c);
+	return rc;
 }
 
 /* The stored row of an evidence id, or NULL. */
@@ -470,53 +531,30 @@ cmd_why(struct cli *cli, int argc, char **argv)
 	struct strbuf sb;
 	enum store_match how = STORE_BY_USER;
 	char	 ip[IP_TEXT_MAX], *cause = NULL;
-	const char *arg = NULL, *key;
-	int64_t	 now = (int64_t)time(NULL), since = 0, until = 0, limit = -1;
-	int	 json = 0, i, rc = EXIT_FAIL;
+	const char *key;
+	struct cli_query q;
+	int	 rc;
 	size_t	 k;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int	 took = cli_range_arg("why", argc, argv, &i, now, &since,
-		    &until, &limit);
-
-		if (took < 0)
-			return EXIT_USAGE;
-		if (took > 0)
-			continue;
-		if (strcmp(a, "--json") == 0)
-			json = 1;
-		else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(why_usage, stdout);
-			return EXIT_OK;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			cli_error("why: unknown option '%s'", a);
-			fputs(why_usage, stderr);
-			return EXIT_USAGE;
-		} else if (arg != NULL) {
-			cli_error("why: one IP, address, user or event id, "
-			    "not '%s' too", a);
-			return EXIT_USAGE;
-		} else
-			arg = a;
-	}
-	if (arg == NULL || classify(arg, ip, &how) != 0) {
+	if ((rc = cli_query_args("why", why_usage, "an IP, address, user or event id",
+	    argc, argv, &q)) >= 0)
+		return rc;
+	rc = EXIT_FAIL;
+	if (classify(q.arg, ip, &how) != 0) {
 		cli_error("why: give an IP, an address, a user or an event id");
 		fputs(why_usage, stderr);
 		return EXIT_USAGE;
 	}
-	if (limit < 0)
-		limit = json ? 0 : 20;
-	key = how == STORE_BY_IP ? ip : arg[0] == '#' ? arg + 1 : arg;
+	key = how == STORE_BY_IP ? ip : q.arg[0] == '#' ? q.arg + 1 : q.arg;
 	if (cli_load_config(cli, &cfg) != 0)
 		return EXIT_CONFIG;
 	cli_policy_opts(&cfg, &o);
 	sb_init(&sb, 0);
 	if ((st = store_open(cfg.database, STORE_READONLY, &cause)) == NULL ||
-	    store_denials(st, how, key, since, until, limit, &den,
+	    store_denials(st, how, key, q.since, q.until, q.limit, &den,
 	    &cause) != 0)
 		goto out;
-	if (json)
+	if (q.json)
 		sb_addstr(&sb, "{\"denials\": [");
 	for (k = 0; k < den.n; k++) {
 		struct case_ c;
@@ -527,28 +565,28 @@ cmd_why(struct cli *cli, int argc, char **argv)
 			case_free(&c);
 			goto out;
 		}
-		if (json) {
+		if (q.json) {
 			if (k > 0)
 				sb_addstr(&sb, ", ");
 			json_case(&sb, &c);
 		} else
-			text_case(&c, &o, now);
+			text_case(&c, &o, q.now);
 		case_free(&c);
 	}
-	if (json) {
+	if (q.json) {
 		sb_addstr(&sb, "]}\n");
 		fwrite(sb.buf, 1, sb.len, stdout);
 	} else if (den.n == 0) {
 		printf("no relay denials match ");
-		put(arg);
+		put(q.arg);
 		printf(" (matched as %s)%s\n", how == STORE_BY_IP ? "an IP" :
 		    how == STORE_BY_ID ? "an event id" : how ==
 		    STORE_BY_SENDER ? "a sender address" :
 		    "a user: sender user or user@any domain",
-		    since || until ? " in that time range" : "");
-	} else if (limit != 0 && den.n == (size_t)limit)
-		printf("(the newest %lld shown; --limit N for more)\n",
-		    (long long)limit);
+		    q.since || q.until ? " in that time range" : "");
+	} else if (q.limit != 0 && den.n == (size_t)q.limit)
+		printf("(the newest %lld shown; --q.limit N for more)\n",
+		    (long long)q.limit);
 	rc = EXIT_OK;
 out:
 	if (rc != EXIT_OK) {

@@ -21,6 +21,8 @@ static const struct {
 	  "effective configuration" },
 	{ "why", cmd_why, "why IP|ADDRESS|USER|EVENT-ID: why relaying was "
 	  "denied, and what to tell the customer" },
+	{ "customer", cmd_customer, "customer USER|ADDRESS: a customer's "
+	  "logins by IP and relay denials" },
 	{ "probes", cmd_probes, "the IPs and networks probing for an open "
 	  "relay, ranked" },
 };

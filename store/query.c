@@ -315,18 +315,18 @@ store_ip_logins(struct store *st, const char *ip, int64_t t, int64_t window,
 	return 0;
 }
 
-int
-store_user_logins(struct store *st, const char *sender, int64_t t,
-    int64_t limit, struct store_events *out, char **cause)
+/*
+ * The login names a sender address (or a login name) stands for: the whole
+ * of it and its local part, as given and in lower case, without repeats.
+ * Returns how many.
+ */
+static size_t
+user_forms(const char *sender, char forms[4][EV_ADDR])
 {
-	sqlite3_stmt *s;
-	char	 forms[4][EV_ADDR];
 	const char *at;
-	size_t	 first = out->n, i, j, n = 0, keep;
+	size_t	 i, j, n = 0, m = 0;
 	int	 dup;
 
-	if (sender == NULL || *sender == '\0')
-		return 0;
 	copy_field(forms[n++], EV_ADDR, sender, strlen(sender));
 	if ((at = strrchr(sender, '@')) != NULL && at > sender)
 		copy_field(forms[n++], EV_ADDR, sender, (size_t)(at - sender));
@@ -336,10 +336,27 @@ store_user_logins(struct store *st, const char *sender, int64_t t,
 		n++;
 	}
 	for (i = 0; i < n; i++) {
-		for (j = 0, dup = 0; j < i; j++)
+		for (j = 0, dup = 0; j < m; j++)
 			dup |= strcmp(forms[i], forms[j]) == 0;
-		if (dup)
-			continue;
+		if (!dup && m != i)
+			memcpy(forms[m], forms[i], EV_ADDR);
+		m += !dup;
+	}
+	return m;
+}
+
+int
+store_user_logins(struct store *st, const char *sender, int64_t t,
+    int64_t limit, struct store_events *out, char **cause)
+{
+	sqlite3_stmt *s;
+	char	 forms[4][EV_ADDR];
+	size_t	 first = out->n, i, n, keep;
+
+	if (sender == NULL || *sender == '\0')
+		return 0;
+	n = user_forms(sender, forms);
+	for (i = 0; i < n; i++) {
 		if (q_prepare(st, "SELECT " COLS " FROM events WHERE "
 		    "user = ?1 AND user IS NOT NULL AND time >= ?6 AND "
 		    "time <= ?7 AND " KIND_TERM " ORDER BY time DESC", &s,
@@ -363,6 +380,91 @@ store_user_logins(struct store *st, const char *sender, int64_t t,
 		out->n = first + keep;
 	}
 	return 0;
+}
+
+/* The logins of one form of a user, by ip and service (events_user_time). */
+static const char sql_login_ips[] = "SELECT ip, service, min(time), "
+    "max(time), count(*), sum(kind = ?10) FROM events WHERE user = ?1 AND "
+    "user IS NOT NULL AND time >= ?6 AND time <= ?7 AND " KIND_TERM
+    " GROUP BY ip, service";
+
+static int
+login_ip_cmp(const void *a, const void *b)
+{
+	const struct store_login_ip *x = a, *y = b;
+
+	if (x->last != y->last)
+		return x->last > y->last ? -1 : 1;
+	return strcmp(x->ip, y->ip);
+}
+
+int
+store_user_login_ips(struct store *st, const char *user, int64_t since,
+    int64_t until, struct store_login_ips *out, char **cause)
+{
+	sqlite3_stmt *s;
+	char	 forms[4][EV_ADDR], ip[IP_TEXT_MAX], sv[16];
+	struct store_login_ip *r;
+	size_t	 i, j, k, n;
+	int	 rc;
+
+	if (user == NULL || *user == '\0')
+		return 0;
+	n = user_forms(user, forms);
+	for (i = 0; i < n; i++) {
+		if (q_prepare(st, sql_login_ips, &s, cause) != 0)
+			return -1;
+		sqlite3_bind_text(s, 1, forms[i], -1, SQLITE_STATIC);
+		bind_range(s, since, until, EV_LOGIN_OK, EV_LOGIN_FAILED);
+		sqlite3_bind_int(s, 10, EV_LOGIN_FAILED);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			column_ip(s, 0, ip);
+			column_str(s, 1, sv, sizeof(sv));
+			for (j = 0; j < out->n; j++)
+				if (strcmp(out->v[j].ip, ip) == 0)
+					break;
+			if (j == out->n) {
+				if (out->n == out->size) {
+					out->size = out->size ?
+					    out->size * 2 : 16;
+					out->v = xrealloc(out->v, out->size *
+					    sizeof(*out->v));
+				}
+				r = &out->v[out->n++];
+				memset(r, 0, sizeof(*r));
+				memcpy(r->ip, ip, sizeof(r->ip));
+				r->first = INT64_MAX;
+				r->last = INT64_MIN;
+			}
+			r = &out->v[j];
+			if (sqlite3_column_int64(s, 2) < r->first)
+				r->first = sqlite3_column_int64(s, 2);
+			if (sqlite3_column_int64(s, 3) > r->last)
+				r->last = sqlite3_column_int64(s, 3);
+			r->count += sqlite3_column_int64(s, 4);
+			r->failed += sqlite3_column_int64(s, 5);
+			for (k = 0; k < r->n_services; k++)
+				if (strcmp(r->services[k], sv) == 0)
+					break;
+			if (k == r->n_services && sv[0] != '\0' &&
+			    k < ARRAY_LEN(r->services))
+				memcpy(r->services[r->n_services++], sv,
+				    sizeof(sv));
+		}
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return q_cause(st, cause, "cannot read logins");
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), login_ip_cmp);
+	return 0;
+}
+
+void
+store_login_ips_free(struct store_login_ips *out)
+{
+	free(out->v);
+	memset(out, 0, sizeof(*out));
 }
 
 /* Denials (5xx, 4xx) and failed logins: ?8, ?9 and the literal 5. */

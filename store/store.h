@@ -191,6 +191,28 @@ int	 store_ip_logins(struct store *, const char *ip, int64_t t,
 int	 store_user_logins(struct store *, const char *sender, int64_t t,
 	    int64_t limit, struct store_events *, char **cause);
 /*
+ * The logins (ok and failed) in [since, until] of a user (login name = the
+ * key as given, and for an address also its local part; as given and in
+ * lower case), one row per ip: first and last seen, how many, how many
+ * failed, the services (at most 8). Added to out, which is then sorted
+ * newest last seen first.
+ */
+struct store_login_ip {
+	char	 ip[IP_TEXT_MAX];	/* "" when none */
+	int64_t	 first, last;
+	int64_t	 count, failed;
+	char	 services[8][16];
+	size_t	 n_services;
+};
+struct store_login_ips {
+	struct store_login_ip *v;
+	size_t	 n, size;
+};
+int	 store_user_login_ips(struct store *, const char *user,
+	    int64_t since, int64_t until, struct store_login_ips *,
+	    char **cause);
+void	 store_login_ips_free(struct store_login_ips *);
+/*
  * The probe events of ip (relay denials and failed logins) in [from, to],
  * oldest first, appended to out (raw NULL).
  */
