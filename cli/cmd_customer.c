@@ -184,7 +184,7 @@ cmd_customer(struct cli *cli, int argc, char **argv)
 		for (k = 0; k < nl; k++)
 			text_login(&lg.v[k]);
 		if (nl < lg.n)
-			printf("  (%zu more IPs; --q.limit N for more)\n",
+			printf("  (%zu more IPs; --limit N for more)\n",
 			    lg.n - nl);
 		printf("relay denials (newest first)\n");
 		if (den.n == 0)
@@ -207,7 +207,7 @@ cmd_customer(struct cli *cli, int argc, char **argv)
 		fwrite(sb.buf, 1, sb.len, stdout);
 	} else {
 		if (q.limit != 0 && den.n == (size_t)q.limit)
-			printf("  (the newest %lld shown; --q.limit N for more)\n",
+			printf("  (the newest %lld shown; --limit N for more)\n",
 			    (long long)q.limit);
 		printf("no exceptions (not yet supported)\n");
 	}

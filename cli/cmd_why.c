@@ -585,7 +585,7 @@ cmd_why(struct cli *cli, int argc, char **argv)
 		    "a user: sender user or user@any domain",
 		    q.since || q.until ? " in that time range" : "");
 	} else if (q.limit != 0 && den.n == (size_t)q.limit)
-		printf("(the newest %lld shown; --q.limit N for more)\n",
+		printf("(the newest %lld shown; --limit N for more)\n",
 		    (long long)q.limit);
 	rc = EXIT_OK;
 out:

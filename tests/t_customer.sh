@@ -79,6 +79,8 @@ eq "--since after everything: empty" \
 eq "--until before joe's login: nothing" \
     "$(rs c.yaml customer --json --until 2026-11-22T17:14:26Z joe)" \
     '{"customer": "joe", "logins": [], "denials": []}'
+check "text --limit 1: says how to see more" sh -c \
+    "\"$BIN\" --config c.yaml customer --limit 1 joe | grep -q -- '--limit N for more'"
 eq "--limit 1: one IP, one denial" \
     "$(rs c.yaml customer --json --limit 1 joe | { x=$(cat); logins "$x" | wc -l; denials "$x" | wc -l; } | tr '\n' ' ')" \
     "1 1 "

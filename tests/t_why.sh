@@ -107,6 +107,8 @@ eq "until: only the denials up to then" \
     denials "$(cat)" postfix | wc -l)" 2
 eq "--limit" "$(rs syslog.yaml why --json --limit 3 127.0.0.66 | \
     denials "$(cat)" postfix | wc -l)" 3
+check "text --limit: says how to see more" sh -c \
+    "\"$BIN\" --config syslog.yaml why --limit 3 127.0.0.66 | grep -q 'the newest 3 shown; --limit N for more'"
 check "usage error without an argument" sh -c \
     "! \"$BIN\" --config syslog.yaml why 2>/dev/null"
 check "why --help" sh -c "\"$BIN\" --config syslog.yaml why --help | grep -q usage"
