@@ -95,17 +95,6 @@ parser_kind_name(enum event_kind k)
 	return (unsigned)k < EV__COUNT ? kind_names[k] : "none";
 }
 
-int
-parser_kind_from_name(const char *s)
-{
-	int	 i;
-
-	for (i = 0; i < EV__COUNT; i++)
-		if (strcmp(s, kind_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 static pcre2_code *
 compile(const char *pat, uint32_t flags, const char *name, char **cause)
 {
@@ -798,14 +787,6 @@ int
 parser_settled(const struct parser *p)
 {
 	return p->qlen == 0 && p->twin_await == 0;
-}
-
-int64_t
-parser_pending_offset(const struct parser *p)
-{
-	if (p->qlen == 0)
-		return -1;
-	return p->q[p->qhead].ev.offset;
 }
 
 const struct parser_stats *

@@ -45,9 +45,8 @@ enum event_kind {
 	EV__COUNT
 };
 
-/* "relay_denial", ... as in stats --json; parser_kind_from_name() inverts. */
+/* "relay_denial", ... as in stats --json. */
 const char *parser_kind_name(enum event_kind);
-int	 parser_kind_from_name(const char *);
 
 #define EV_TEXT 256
 #define EV_ADDR 320
@@ -121,8 +120,6 @@ void	 parser_feed(struct parser *, const char *line, size_t len,
 int	 parser_next(struct parser *, struct event *);
 void	 parser_flush(struct parser *);
 int	 parser_settled(const struct parser *);
-/* Offset of the first line whose events are not yet handed out, or -1. */
-int64_t	 parser_pending_offset(const struct parser *);
 const struct parser_stats *parser_get_stats(const struct parser *);
 
 /*

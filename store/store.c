@@ -446,7 +446,8 @@ store_build_indexes(struct store *st, char **cause)
 	return build_indexes(st, 1, cause) < 0 ? -1 : 0;
 }
 
-void
+/* The identity of head[0..len): two 64-bit hashes in hex. */
+static void
 store_ident(const void *head, size_t len, char out[33])
 {
 	const unsigned char *p = head;

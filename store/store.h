@@ -73,8 +73,6 @@ struct store_source {
 	char	 name[512];
 };
 
-/* The identity of head[0..len) (len <= STORE_HEAD). */
-void	 store_ident(const void *head, size_t len, char out[33]);
 /*
  * Finds the source whose content starts as head[0..len) does: either the
  * same first KiB, or a source first seen shorter whose bytes this head
