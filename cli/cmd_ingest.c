@@ -217,7 +217,7 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 			warn_line(in, r, r->lineno - 1, in->t.too_long,
 			    "line longer than 64 KiB skipped");
 		}
-		if (memchr(line, '\0', len) != NULL) {
+		if (r->binary) {
 			in->t.binary++;
 			warn_line(in, r, r->lineno, in->t.binary,
 			    "binary data (NUL bytes) skipped");

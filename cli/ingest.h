@@ -42,6 +42,10 @@ struct reader {
 	int		 read_error;	/* errno of a failed read */
 	int		 idle_check;	/* reader_line returns 2 when a pipe
 					   has nothing to read yet */
+	int64_t		 nul;		/* 1 + content offset of the first NUL
+					   byte at or after pos; 0: none in
+					   the buffer */
+	int		 binary;	/* the last line had a NUL byte */
 };
 
 int	 reader_open(struct reader *, const char *path, char **cause);
@@ -51,7 +55,8 @@ int	 reader_head(struct reader *, const char **head, size_t *len);
 /* Moves forward to content offset off (lseek or read and discard). */
 int	 reader_skip(struct reader *, int64_t off, char **cause);
 /*
- * Next line: 1 with line, len and off set; 0 at EOF (or no complete line
+ * Next line: 1 with line, len and off set (and binary when the line holds
+ * a NUL byte, found a buffer at a time rather than a line at a time); 0 at EOF (or no complete line
  * yet); 2 when idle_check is set and a pipe has no data yet; -1 on a read
  * error. final: take an unterminated last line too.
  */

@@ -162,8 +162,26 @@ fill(struct reader *r)
 		n = raw_read(r, r->buf + r->end, room);
 	if (n < 0)
 		return -1;
+	if (r->nul == 0 && n > 0) {
+		const char *z = memchr(r->buf + r->end, '\0', (size_t)n);
+
+		if (z != NULL)
+			r->nul = r->pos + (int64_t)(z - (r->buf + r->start)) + 1;
+	}
 	r->end += (size_t)n;
 	return n;
+}
+
+/* After consuming past the known NUL byte: look for the next one. */
+static void
+next_nul(struct reader *r)
+{
+	const char *s = r->buf + r->start, *z;
+
+	if (r->nul == 0 || r->nul > r->pos)
+		return;
+	z = memchr(s, '\0', r->end - r->start);
+	r->nul = z != NULL ? r->pos + (int64_t)(z - s) + 1 : 0;
 }
 
 int
@@ -202,6 +220,7 @@ reader_skip(struct reader *r, int64_t off, char **cause)
 			    r->name, strerror(errno));
 		r->start = r->end = 0;
 		r->pos = off;
+		r->nul = 0;
 		return 0;
 	}
 	while (r->pos < off) {
@@ -223,6 +242,7 @@ reader_skip(struct reader *r, int64_t off, char **cause)
 			have = (size_t)(off - r->pos);
 		r->start += have;
 		r->pos += (int64_t)have;
+		next_nul(r);
 	}
 	return 0;
 }
@@ -244,6 +264,8 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 			*off = r->pos;
 			r->pos += (int64_t)(n + 1);
 			r->skipping = 0;
+			r->binary = r->nul != 0 && r->nul <= r->pos;
+			next_nul(r);
 			if (skip)
 				continue;	/* the tail of a long line */
 			r->lineno++;
@@ -267,6 +289,7 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 			r->skipping = 1;
 			r->start += have;
 			r->pos += (int64_t)have;
+			next_nul(r);
 			continue;
 		}
 		if (!r->eof) {
@@ -289,12 +312,15 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 				r->start += have;
 				r->pos += (int64_t)have;
 				r->skipping = 0;
+				next_nul(r);
 				return 0;
 			}
 			*off = r->pos;
 			r->start += have;
 			r->pos += (int64_t)have;
 			r->lineno++;
+			r->binary = r->nul != 0 && r->nul <= r->pos;
+			next_nul(r);
 			s[have] = '\0';
 			*line = s;
 			*len = have;

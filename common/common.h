@@ -84,6 +84,8 @@ void	 fmt_duration(int64_t secs, char *buf, size_t size);
  * "IPv6:" prefix (Sendmail) is dropped. Returns 4 or 6, or 0 when s is not
  * an address (out is then empty).
  */
+/* A dotted quad as inet_pton takes it (no leading zeros): 0, or -1. */
+int	 ip4_parse(const char *s, size_t len, uint32_t *out);
 int	 ip_normalize(const char *s, size_t len, char *out);
 
 struct cidr {

@@ -6,13 +6,48 @@
 #include "common.h"
 
 int
+ip4_parse(const char *s, size_t len, uint32_t *out)
+{
+	uint32_t v = 0;
+	size_t	 i = 0;
+	int	 part;
+
+	for (part = 0; part < 4; part++) {
+		unsigned n = 0, digits = 0;
+
+		if (part > 0 && (i >= len || s[i++] != '.'))
+			return -1;
+		while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+			n = n * 10 + (unsigned)(s[i++] - '0');
+			digits++;
+		}
+		/* As inet_pton: 1 to 3 digits, no leading zero, at most 255. */
+		if (digits == 0 || digits > 3 || n > 255 ||
+		    (digits > 1 && s[i - digits] == '0'))
+			return -1;
+		v = v << 8 | n;
+	}
+	if (i != len)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
 ip_normalize(const char *s, size_t len, char *out)
 {
 	char	 tmp[IP_TEXT_MAX + 8];
 	uint8_t	 a[16];
 	char	*pct;
+	uint32_t v4;
 
 	out[0] = '\0';
+	/* The common case: a dotted quad is its own canonical form. */
+	if (len < IP_TEXT_MAX && ip4_parse(s, len, &v4) == 0) {
+		memcpy(out, s, len);
+		out[len] = '\0';
+		return 4;
+	}
 	if (len >= 5 && strncasecmp(s, "IPv6:", 5) == 0) {
 		s += 5;
 		len -= 5;

@@ -10,6 +10,7 @@
 
 #include "../common/common.h"
 #include "envelope.h"
+#include "needles.h"
 #include "parser.h"
 #include "rules.h"
 
@@ -32,6 +33,8 @@ struct rule {
 	char		**needles;	/* NULL-terminated; NULL: always */
 	size_t		*needle_len;
 	size_t		*needle_anchor;	/* index of the needle's rarest byte */
+	uint64_t	 need[PC_NCLASS];	/* its needles in each class's
+						   set; 0: look on its own */
 	pcre2_code	*re;
 	int		 group[F__COUNT];	/* -1: not in the pattern */
 	uint64_t	 hits;
@@ -55,6 +58,7 @@ struct parser {
 	size_t		 n_rules;
 	size_t		*by_class[PC_NCLASS];	/* rule indexes, per class */
 	size_t		 n_by_class[PC_NCLASS];
+	struct needles	 needles[PC_NCLASS];	/* of each class's rules */
 	pcre2_code	*relay_re;
 	pcre2_code	*suspicious_re;
 	pcre2_match_data *md;
@@ -115,38 +119,6 @@ compile(const char *pat, uint32_t flags, const char *name, char **cause)
 	/* JIT is an optimisation: without it the interpreter still works. */
 	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
-}
-
-/*
- * How common a byte is in mail logs, roughly: the literal test looks for a
- * needle's rarest byte with memchr, so it stops on few false starts.
- */
-static int
-byte_rank(unsigned char c)
-{
-	if (c == ' ' || strchr("eaoitnsrlcdu", c) != NULL)
-		return 9;
-	if (c >= '0' && c <= '9')
-		return 8;
-	if (c == '.' || c == ':' || c == '-' || c == ',')
-		return 7;
-	if (c >= 'a' && c <= 'z')
-		return strchr("jqxzkv", c) != NULL ? 2 : 5;
-	if (c >= 'A' && c <= 'Z')
-		return 3;
-	return 4;
-}
-
-static size_t
-rarest(const char *needle)
-{
-	size_t	 i, best = 0;
-
-	for (i = 1; needle[i] != '\0'; i++)
-		if (byte_rank((unsigned char)needle[i]) <
-		    byte_rank((unsigned char)needle[best]))
-			best = i;
-	return best;
 }
 
 /* Is needle (with its rarest byte at anchor) in text? */
@@ -225,7 +197,7 @@ add_rule(struct parser *p, const char *name, unsigned classes,
 		r->needle_anchor = xcalloc(nn + 1, sizeof(size_t));
 		for (k = 0; k < nn; k++) {
 			r->needle_len[k] = strlen(r->needles[k]);
-			r->needle_anchor[k] = rarest(r->needles[k]);
+			r->needle_anchor[k] = needles_rarest(r->needles[k]);
 		}
 	}
 	for (i = 0; i < F__COUNT; i++) {
@@ -236,6 +208,25 @@ add_rule(struct parser *p, const char *name, unsigned classes,
 	}
 	p->n_rules++;
 	return 0;
+}
+
+/*
+ * Puts a rule's needles in its class's set. When one does not fit, the
+ * rule looks for its needles on its own (need stays 0).
+ */
+static void
+index_needles(struct needles *set, struct rule *r, size_t cls)
+{
+	uint64_t mask = 0;
+	size_t	 j;
+	int	 bit;
+
+	for (j = 0; r->needles != NULL && r->needles[j] != NULL; j++) {
+		if ((bit = needles_add(set, r->needles[j])) < 0)
+			return;
+		mask |= (uint64_t)1 << bit;
+	}
+	r->need[cls] = mask;
 }
 
 static int
@@ -295,8 +286,10 @@ parser_open(const struct parser_opts *o, char **cause)
 	for (c = 0; c < PC_NCLASS; c++) {
 		p->by_class[c] = xcalloc(p->n_rules, sizeof(size_t));
 		for (i = 0; i < p->n_rules; i++)
-			if (p->rules[i].classes & (1u << c))
+			if (p->rules[i].classes & (1u << c)) {
 				p->by_class[c][p->n_by_class[c]++] = i;
+				index_needles(&p->needles[c], &p->rules[i], c);
+			}
 	}
 	p->relay_re = compile(relay_reason_pattern, PCRE2_CASELESS, "relay",
 	    cause);
@@ -667,8 +660,9 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 	struct envelope env;
 	const char *text;
 	size_t	 tlen, i, j;
-	int	 cls, candidate = 0;
+	int	 cls, candidate = 0, scanned = 0;
 	int64_t	 t = 0;
+	uint64_t found = 0;
 
 	p->st.lines++;
 	p->last_suspicious = 0;
@@ -700,7 +694,15 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 		struct rule *r = &p->rules[p->by_class[cls][i]];
 		int	 rc;
 
-		if (r->needles != NULL) {
+		if (r->need[cls] != 0) {
+			if (!scanned) {
+				found = needles_find(&p->needles[cls], text,
+				    tlen);
+				scanned = 1;
+			}
+			if ((found & r->need[cls]) == 0)
+				continue;
+		} else if (r->needles != NULL) {
 			for (j = 0; r->needles[j] != NULL; j++)
 				if (contains(text, tlen, r->needles[j],
 				    r->needle_len[j], r->needle_anchor[j]))

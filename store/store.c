@@ -561,12 +561,12 @@ void
 store_bind_ip(sqlite3_stmt *s, int i, const char *ip)
 {
 	unsigned char a[16];
+	uint32_t v4;
 
 	if (*ip == '\0')
 		sqlite3_bind_null(s, i);
-	else if (inet_pton(AF_INET, ip, a) == 1)
-		sqlite3_bind_int64(s, i, (int64_t)a[0] << 24 | a[1] << 16 |
-		    a[2] << 8 | a[3]);
+	else if (ip4_parse(ip, strlen(ip), &v4) == 0)
+		sqlite3_bind_int64(s, i, (int64_t)v4);
 	else if (inet_pton(AF_INET6, ip, a) == 1)
 		sqlite3_bind_blob(s, i, a, 16, SQLITE_TRANSIENT);
 	else

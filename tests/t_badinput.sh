@@ -15,6 +15,17 @@ eq "binary data: good lines around it stored" "$(stat1 c.yaml events.relay_denia
 [ "$(jget "$(cat out.json)" skipped.binary)" -ge 1 ] && ok "binary data: NUL lines counted as skipped" || notok "binary data: not counted"
 grep -q "bin.log:[0-9]*: binary data" err.txt && ok "binary data: file:line in the message" || notok "binary data: no file:line message"
 
+# NUL bytes are found a buffer at a time: many of them, across several
+# buffer refills, one, two or at the very end of a line. Every NUL line is
+# skipped and counted, every other line stored.
+mkconfig nul.yaml
+awk -v msg="$MSG" 'BEGIN { for (i = 1; i <= 30000; i++)
+	if (i % 250 == 0) printf "Nov 22 17:00:00 mx postfix/smtpd[1]: ~%s~%s\n", msg, (i % 500 ? "" : "~");
+	else printf "Nov 22 17:00:00 mx postfix/smtpd[1]: %s\n", msg }' | tr '~' '\0' >nul.log
+rs nul.yaml ingest --json nul.log >nul.json 2>/dev/null
+eq "NUL lines: every one skipped" "$(jget "$(cat nul.json)" skipped.binary)" 120
+eq "NUL lines: every other line stored" "$(stat1 nul.yaml events.relay_denial)" 29880
+
 # A line over 64 KiB, then a good line.
 mkconfig l.yaml
 { good 1; printf 'Nov 22 17:02:00 mx postfix/smtpd[1]: '; head -c 100000 /dev/zero | tr '\0' x; echo; good 3; } >long.log

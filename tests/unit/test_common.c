@@ -1,20 +1,12 @@
 /* test_common.c: unit tests of common/ and the parser's envelope. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/common.h"
 #include "parser/envelope.h"
-
-static int failed;
-
-static void
-expect(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	if (!cond)
-		failed = 1;
-}
+#include "tests/unit/tap.h"
 
 static int
 norm_is(const char *in, const char *want, int fam)
@@ -48,6 +40,51 @@ env_is(const char *line, const char *prog, const char *host, const char *msg)
 	return ok;
 }
 
+/*
+ * ip4_parse must agree with inet_pton on every input: fixed edge cases,
+ * then random strings of digits and dots.
+ */
+static int
+ip4_agrees(void)
+{
+	static const char *const fixed[] = {
+		"0.0.0.0", "255.255.255.255", "192.0.2.1", "192.0.2.01",
+		"1.2.3", "1.2.3.4.5", "1.2.3.256", "1..2.3", ".1.2.3", "1.2.3.",
+		"1.2.3.4 ", "0001.2.3.4", "1.2.3.0000", "10.0.0.00", "", "a.b.c.d",
+	};
+	char	 buf[24];
+	uint8_t	 a[4];
+	uint32_t v;
+	size_t	 i, k, n;
+	unsigned seed = 7;
+
+	for (i = 0; i < 200000; i++) {
+		const char *s;
+
+		if (i < sizeof(fixed) / sizeof(fixed[0]))
+			s = fixed[i];
+		else {
+			seed = seed * 1103515245 + 12345;
+			n = 7 + (seed >> 16) % 10;
+			for (k = 0; k < n; k++) {
+				seed = seed * 1103515245 + 12345;
+				buf[k] = (seed >> 16) % 5 == 0 ? '.' :
+				    (char)('0' + (seed >> 18) % 10);
+			}
+			buf[n] = '\0';
+			s = buf;
+		}
+		if ((ip4_parse(s, strlen(s), &v) == 0) !=
+		    (inet_pton(AF_INET, s, a) == 1) || (inet_pton(AF_INET, s,
+		    a) == 1 && v != ((uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+		    (uint32_t)a[2] << 8 | a[3]))) {
+			printf("  ip4_parse(%s) disagrees with inet_pton\n", s);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int
 main(void)
 {
@@ -66,6 +103,8 @@ main(void)
 	expect(norm_is("::1", "::1", 6), "::1");
 	expect(norm_is("unknown", "", 0), "not an address");
 	expect(norm_is("192.0.2.256", "", 0), "bad octet");
+	expect(norm_is("192.0.2.01", "", 0), "leading zero, as inet_pton");
+	expect(ip4_agrees(), "ip4_parse agrees with inet_pton");
 
 	expect(cidr_parse("192.0.2.0/24", &c, NULL) == 0 &&
 	    cidr_contains(&c, "192.0.2.77") && !cidr_contains(&c, "192.0.3.1"),

@@ -5,18 +5,9 @@
 
 #include "common/common.h"
 #include "policy/policy.h"
+#include "tests/unit/tap.h"
 
 #define T0 1795000000		/* the denial's time in most cases */
-
-static int failed;
-
-static void
-expect(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	if (!cond)
-		failed = 1;
-}
 
 static const char *const locals[] = {
 	"example.com", "example.net", "example.org"
