@@ -311,8 +311,20 @@ store_open(const char *path, int flags, char **cause)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	int	 ro = flags & STORE_READONLY;
-	int	 oflags = ro ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int	 oflags = SQLITE_OPEN_NOMUTEX | (ro ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	static int configured;
+
+	/*
+	 * A connection is used by one thread at a time (the writer thread
+	 * takes it over for an ingest), so it needs no mutex of its own, and
+	 * memory statistics (a global mutex per allocation) are not read.
+	 * Both are set before the library's first use.
+	 */
+	if (!configured) {
+		configured = 1;
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	}
 
 	st->path = xstrdup(path);
 	if (ro && access(path, F_OK) != 0) {
