@@ -35,6 +35,7 @@ int	 cmd_config(struct cli *, int, char **);
 int	 cmd_why(struct cli *, int, char **);
 int	 cmd_probes(struct cli *, int, char **);
 int	 cmd_customer(struct cli *, int, char **);
+int	 cmd_report(struct cli *, int, char **);
 
 /* Shared by the diagnosing commands (cmd_why.c). */
 struct policy_opts;
@@ -48,6 +49,12 @@ struct verdict;
  */
 int	 cli_diagnose(struct store *, const struct policy_opts *,
 	    struct store_event *d, struct verdict *, char **cause);
+/*
+ * The verdicts of d[0..n), each as cli_diagnose() gives it, the evidence
+ * fetched once per IP and sender. Returns 0 or -1 with *cause set.
+ */
+int	 cli_diagnose_all(struct store *, const struct policy_opts *,
+	    struct store_event *d, size_t n, struct verdict *v, char **cause);
 /* The policy options of cfg (its strings, not copies): keep cfg loaded. */
 void	 cli_policy_opts(const struct config *, struct policy_opts *);
 /*

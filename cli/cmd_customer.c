@@ -3,7 +3,7 @@
  * needs on the phone about one customer: their POP/IMAP logins by IP
  * (first and last seen, how many, the services) and their relay denials,
  * newest first, each with the headline and advice of `why` (diagnosed by
- * cli_diagnose() under the current config.yaml). Exceptions are not yet
+ * cli_diagnose_all() under the current config.yaml). Exceptions are not yet
  * supported.
  */
 #include <stdlib.h>
@@ -126,9 +126,8 @@ text_denial(const struct store_event *d, const struct verdict *v)
 	put(d->ip[0] ? d->ip : "(unknown)");
 	printf(" -> ");
 	put(d->recipient[0] ? d->recipient : "(unknown)");
-	printf("  %s\n    ", policy_headline_name(v->headline));
-	put(v->advice);
-	printf("\n");
+	printf("  %s\n", policy_headline_name(v->headline));
+	fput_lines(stdout, "    ", v->advice);
 }
 
 int
@@ -139,6 +138,7 @@ cmd_customer(struct cli *cli, int argc, char **argv)
 	struct store *st = NULL;
 	struct store_events den = { 0 };
 	struct store_login_ips lg = { 0 };
+	struct verdict *vs = NULL;
 	struct strbuf sb;
 	char	*cause = NULL;
 	struct cli_query q;
@@ -190,17 +190,16 @@ cmd_customer(struct cli *cli, int argc, char **argv)
 		if (den.n == 0)
 			printf("  none on record\n");
 	}
+	vs = xcalloc(den.n + 1, sizeof(*vs));
+	if (cli_diagnose_all(st, &o, den.v, den.n, vs, &cause) != 0)
+		goto out;
 	for (k = 0; k < den.n; k++) {
-		struct verdict v;
-
-		if (cli_diagnose(st, &o, &den.v[k], &v, &cause) != 0)
-			goto out;
 		if (q.json) {
 			if (k > 0)
 				sb_addstr(&sb, ", ");
-			json_denial(&sb, &den.v[k], &v);
+			json_denial(&sb, &den.v[k], &vs[k]);
 		} else
-			text_denial(&den.v[k], &v);
+			text_denial(&den.v[k], &vs[k]);
 	}
 	if (q.json) {
 		sb_addstr(&sb, "]}\n");
@@ -218,6 +217,7 @@ out:
 		free(cause);
 	}
 	sb_release(&sb);
+	free(vs);
 	store_events_free(&den);
 	store_login_ips_free(&lg);
 	store_close(st);

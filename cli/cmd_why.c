@@ -34,12 +34,14 @@ static const char why_usage[] =
     "  --limit N   at most N denials (default: 20 as text, all with --json)\n"
     "\n"
     "With no match it says so and exits 0 (--json: {\"denials\": []}).\n"
-    "Times are UTC. The settings (local_domains, relay_networks, popauth)\n"
-    "come from config.yaml at the time of asking.\n";
+    "Times are UTC. The settings (local_domains, relay_networks, popauth,\n"
+    "probes, advice) come from config.yaml at the time of asking.\n";
 
 void
 cli_policy_opts(const struct config *cfg, struct policy_opts *o)
 {
+	int	 h;
+
 	policy_opts_init(o);
 	o->local_domains = (const char *const *)cfg->local_domains;
 	o->n_local_domains = cfg->n_local_domains;
@@ -52,6 +54,18 @@ cli_policy_opts(const struct config *cfg, struct policy_opts *o)
 		o->services = (const char *const *)cfg->popauth_services;
 		o->n_services = cfg->n_popauth_services;
 	}
+	/* probes: and advice: (config_load checked them; 0 or NULL: the
+	   built-in default). */
+	if (cfg->probe_window > 0)
+		o->probe.window = cfg->probe_window;
+	if (cfg->probe_attempts > 0)
+		o->probe.attempts = cfg->probe_attempts;
+	if (cfg->probe_domains > 0)
+		o->probe.domains = cfg->probe_domains;
+	if (cfg->probe_score > 0)
+		o->probe.score = cfg->probe_score;
+	for (h = 0; h < H__COUNT; h++)
+		o->advice[h] = cfg->advice[h];
 }
 
 int
@@ -184,11 +198,60 @@ classify(const char *arg, char *ip, enum store_match *how)
 	return 0;
 }
 
-/* One denial, its evidence rows (owned here) and its verdict. */
+/*
+ * The evidence the denials of one command share, fetched once (why and
+ * customer diagnose hundreds of denials of one IP or one sender):
+ *
+ *	- per distinct IP, its probe events (relay denials and failed
+ *	  logins) over [first denial - W, last denial + W], W the probe
+ *	  window: one query; and its logins as store_ip_logins() gives them
+ *	  for the span [first denial - window, last denial]: two queries;
+ *	- per distinct local sender, the ok logins of its user up to its
+ *	  last denial: one query.
+ *
+ * A denial then takes its slice of each: the probe events in [t - W,
+ * t + W] (every window that contains t lies inside), the IP's logins in
+ * [t - window, t] and before that the latest ok one of each service, and
+ * the user's logins at or before t: exactly the rows its own queries
+ * would give,
+ * so its verdict is the one it gets alone (cli_diagnose). The probe
+ * sweep runs on that slice, once for each distinct slice: the denials of
+ * a burst that fits in the window share one. Rows are sorted by time
+ * and id, as the queries give them, and found by binary search.
+ */
+struct ip_evidence {
+	const char		*ip;		/* points into a denial */
+	int64_t			 first, last;	/* its denials' times */
+	struct store_events	 ev;
+	struct store_events	 logins;	/* oldest first */
+	struct policy_probe_event *pe;
+	unsigned char		*flagged;	/* of the slice swept last */
+	size_t			 lo, hi;	/* that slice */
+	struct policy_probe	 best;
+	int			 swept;
+};
+
+struct user_evidence {
+	const char		*sender;	/* points into a denial */
+	int64_t			 last;
+	struct store_events	 ev;
+	struct policy_login	*pl;
+};
+
+struct batch {
+	struct ip_evidence	*ips;		/* sorted by ip */
+	size_t			 n_ips;
+	struct user_evidence	*users;		/* sorted by sender */
+	size_t			 n_users;
+};
+
+/* One denial, its own evidence rows, its share of the batch, its verdict. */
 struct case_ {
 	struct store_event	*d;
-	struct store_events	 ip_logins, user_logins;
-	struct policy_login	*ipl, *usl;
+	struct store_events	 ip_logins;	/* owned */
+	struct policy_login	*ipl;		/* owned */
+	const struct user_evidence *user;	/* NULL: not a local sender */
+	size_t			 n_user;	/* its rows at or before d */
 	struct policy_probe	 probe;
 	struct verdict		 v;
 };
@@ -209,60 +272,274 @@ to_logins(const struct store_events *e, struct policy_login **out)
 	}
 }
 
-/*
- * The probe figures of the denial's ip: the sweep over its events in
- * [t - W, t + W] (every window that contains t lies inside), flagged when
- * a flagged window contains this denial.
- */
-static int
-probe_of(struct store *st, const struct policy_opts *o,
-    const struct store_event *d, struct policy_probe *p, char **cause)
+/* The first row in v[0..n) after (time, id), or n. */
+static size_t
+rows_after(const struct store_event *v, size_t n, int64_t time, int64_t id)
 {
-	struct store_events ev = { 0 };
-	struct policy_probe_event *pe;
-	unsigned char *flagged;
-	size_t	 i, self = (size_t)-1;
+	size_t	 lo = 0, hi = n, mid;
 
-	memset(p, 0, sizeof(*p));
-	if (store_probe_events(st, d->ip, d->time - o->probe.window,
-	    d->time + o->probe.window, &ev, cause) != 0)
-		return -1;
-	pe = xcalloc(ev.n + 1, sizeof(*pe));
-	flagged = xcalloc(ev.n + 1, 1);
-	for (i = 0; i < ev.n; i++) {
-		pe[i].time = ev.v[i].time;
-		pe[i].is_denial = ev.v[i].kind != EV_LOGIN_FAILED;
-		pe[i].sender = ev.v[i].has_sender ? ev.v[i].sender : NULL;
-		pe[i].recipient = ev.v[i].recipient;
-		if (ev.v[i].id == d->id)
-			self = i;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid].time < time || (v[mid].time == time &&
+		    v[mid].id <= id))
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	policy_probe_sweep(o, pe, ev.n, flagged, p);
-	p->flagged = self != (size_t)-1 && flagged[self];
-	free(flagged);
-	free(pe);
-	store_events_free(&ev);
-	return 0;
+	return lo;
 }
 
 static int
-diagnose(struct store *st, const struct policy_opts *o, struct case_ *c,
-    char **cause)
+ip_evidence_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ip_evidence *)a)->ip,
+	    ((const struct ip_evidence *)b)->ip);
+}
+
+static int
+user_evidence_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct user_evidence *)a)->sender,
+	    ((const struct user_evidence *)b)->sender);
+}
+
+static struct ip_evidence *
+batch_ip(const struct batch *b, const char *ip)
+{
+	struct ip_evidence key;
+
+	if (*ip == '\0' || b->n_ips == 0)
+		return NULL;
+	key.ip = ip;
+	return bsearch(&key, b->ips, b->n_ips, sizeof(*b->ips),
+	    ip_evidence_cmp);
+}
+
+static struct user_evidence *
+batch_user(const struct batch *b, const struct policy_opts *o,
+    const struct store_event *d)
+{
+	struct user_evidence key;
+
+	if (!d->has_sender || !policy_is_local(o, d->sender) ||
+	    b->n_users == 0)
+		return NULL;
+	key.sender = d->sender;
+	return bsearch(&key, b->users, b->n_users, sizeof(*b->users),
+	    user_evidence_cmp);
+}
+
+static void
+batch_free(struct batch *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->n_ips; i++) {
+		store_events_free(&b->ips[i].ev);
+		store_events_free(&b->ips[i].logins);
+		free(b->ips[i].pe);
+		free(b->ips[i].flagged);
+	}
+	free(b->ips);
+	for (i = 0; i < b->n_users; i++) {
+		store_events_free(&b->users[i].ev);
+		free(b->users[i].pl);
+	}
+	free(b->users);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * The distinct IPs and local senders of d[0..n), with their time spans,
+ * sorted and merged; then one query for each.
+ */
+static int
+batch_open(struct store *st, const struct policy_opts *o,
+    const struct store_event *d, size_t n, struct batch *b, char **cause)
+{
+	struct ip_evidence *ie;
+	struct user_evidence *ue;
+	size_t	 i, k, m;
+	int64_t	 w = o->probe.window;
+
+	memset(b, 0, sizeof(*b));
+	b->ips = xcalloc(n + 1, sizeof(*b->ips));
+	b->users = xcalloc(n + 1, sizeof(*b->users));
+	for (i = 0; i < n; i++) {
+		if (d[i].ip[0] != '\0') {
+			ie = &b->ips[b->n_ips++];
+			ie->ip = d[i].ip;
+			ie->first = ie->last = d[i].time;
+		}
+		if (d[i].has_sender && policy_is_local(o, d[i].sender)) {
+			ue = &b->users[b->n_users++];
+			ue->sender = d[i].sender;
+			ue->last = d[i].time;
+		}
+	}
+	qsort(b->ips, b->n_ips, sizeof(*b->ips), ip_evidence_cmp);
+	for (i = 0, m = 0; i < b->n_ips; i = k) {
+		b->ips[m] = b->ips[i];
+		for (k = i + 1; k < b->n_ips &&
+		    strcmp(b->ips[k].ip, b->ips[i].ip) == 0; k++) {
+			if (b->ips[k].first < b->ips[m].first)
+				b->ips[m].first = b->ips[k].first;
+			if (b->ips[k].last > b->ips[m].last)
+				b->ips[m].last = b->ips[k].last;
+		}
+		m++;
+	}
+	b->n_ips = m;
+	qsort(b->users, b->n_users, sizeof(*b->users), user_evidence_cmp);
+	for (i = 0, m = 0; i < b->n_users; i = k) {
+		b->users[m] = b->users[i];
+		for (k = i + 1; k < b->n_users &&
+		    strcmp(b->users[k].sender, b->users[i].sender) == 0; k++) {
+			if (b->users[k].last > b->users[m].last)
+				b->users[m].last = b->users[k].last;
+		}
+		m++;
+	}
+	b->n_users = m;
+
+	for (i = 0; i < b->n_ips; i++) {
+		ie = &b->ips[i];
+		if (store_probe_events(st, ie->ip, ie->first - w, ie->last + w,
+		    &ie->ev, cause) != 0 ||
+		    store_ip_logins(st, ie->ip, ie->last, ie->last - ie->first +
+		    o->window, o->services, o->n_services, &ie->logins,
+		    cause) != 0)
+			return -1;
+		ie->pe = xcalloc(ie->ev.n + 1, sizeof(*ie->pe));
+		ie->flagged = xcalloc(ie->ev.n + 1, 1);
+		for (k = 0; k < ie->ev.n; k++) {
+			const struct store_event *e = &ie->ev.v[k];
+
+			ie->pe[k].time = e->time;
+			ie->pe[k].is_denial = e->kind != EV_LOGIN_FAILED;
+			ie->pe[k].sender = e->has_sender ? e->sender : NULL;
+			ie->pe[k].recipient = e->recipient;
+		}
+	}
+	for (i = 0; i < b->n_users; i++) {
+		ue = &b->users[i];
+		if (store_user_logins(st, ue->sender, ue->last, 0, &ue->ev,
+		    cause) != 0)
+			return -1;
+		to_logins(&ue->ev, &ue->pl);
+	}
+	return 0;
+}
+
+/*
+ * The probe figures of the denial's ip: the sweep over its events in
+ * [t - W, t + W], flagged when a flagged window contains this denial.
+ */
+static void
+probe_of(const struct batch *b, const struct policy_opts *o,
+    const struct store_event *d, struct policy_probe *p)
+{
+	struct ip_evidence *ie = batch_ip(b, d->ip);
+	const struct store_event *v;
+	size_t	 lo, hi, self;
+	int64_t	 w = o->probe.window;
+
+	memset(p, 0, sizeof(*p));
+	if (ie == NULL || ie->ev.n == 0)
+		return;
+	v = ie->ev.v;
+	lo = rows_after(v, ie->ev.n, d->time - w - 1, INT64_MAX);
+	hi = rows_after(v, ie->ev.n, d->time + w, INT64_MAX);
+	if (!ie->swept || lo != ie->lo || hi != ie->hi) {
+		policy_probe_sweep(o, ie->pe + lo, hi - lo, ie->flagged,
+		    &ie->best);
+		ie->lo = lo;
+		ie->hi = hi;
+		ie->swept = 1;
+	}
+	*p = ie->best;
+	/* The denial itself is one of the events: (time, id) finds it. */
+	self = rows_after(v, ie->ev.n, d->time, d->id);
+	p->flagged = self > lo && self <= hi && v[self - 1].id == d->id &&
+	    ie->flagged[self - 1 - lo];
+}
+
+static void
+copy_row(struct store_events *out, const struct store_event *e)
+{
+	struct store_event *r;
+
+	if (out->n == out->size) {
+		out->size = out->size ? out->size * 2 : 8;
+		out->v = xrealloc(out->v, out->size * sizeof(*out->v));
+	}
+	r = &out->v[out->n++];
+	*r = *e;
+	if (e->raw != NULL)
+		r->raw = xstrndup(e->raw, e->raw_len);
+}
+
+/*
+ * The logins store_ip_logins(ip, t, window) gives, from the IP's logins
+ * over the span of its denials: those in [t - window, t], and before
+ * them, newest first, the latest ok one of each service (the same walk).
+ */
+static void
+ip_logins_of(const struct ip_evidence *ie, const struct policy_opts *o,
+    const struct store_event *d, struct store_events *out)
+{
+	const struct store_event *v = ie->logins.v;
+	unsigned char *seen;
+	size_t	 lo, hi, i, k, found = 0, first;
+
+	lo = rows_after(v, ie->logins.n, d->time - o->window - 1, INT64_MAX);
+	hi = rows_after(v, ie->logins.n, d->time, INT64_MAX);
+	seen = xcalloc(o->n_services + 1, 1);
+	for (i = lo; i > 0 && found < o->n_services; i--) {
+		if (v[i - 1].kind != EV_LOGIN_OK)
+			continue;
+		for (k = 0; k < o->n_services; k++) {
+			if (seen[k] || strcasecmp(v[i - 1].service,
+			    o->services[k]) != 0)
+				continue;
+			seen[k] = 1;
+			found++;
+			break;
+		}
+		if (k < o->n_services)
+			copy_row(out, &v[i - 1]);
+	}
+	free(seen);
+	/* Those are newest first: turn them round, then the window. */
+	for (first = 0, k = out->n; first + 1 < k; first++, k--) {
+		struct store_event t = out->v[first];
+
+		out->v[first] = out->v[k - 1];
+		out->v[k - 1] = t;
+	}
+	for (i = lo; i < hi; i++)
+		copy_row(out, &v[i]);
+}
+
+static int
+diagnose(struct store *st, const struct policy_opts *o,
+    const struct batch *b, struct case_ *c, char **cause)
 {
 	struct policy_evidence ev;
 	const struct store_event *d = c->d;
+	const struct ip_evidence *ie = batch_ip(b, d->ip);
 
-	if (store_ip_logins(st, d->ip, d->time, o->window, o->services,
-	    o->n_services, &c->ip_logins, cause) != 0)
+	/* An IP outside the batch (none: every denial's is in it). */
+	if (ie == NULL && store_ip_logins(st, d->ip, d->time, o->window,
+	    o->services, o->n_services, &c->ip_logins, cause) != 0)
 		return -1;
-	if (d->has_sender && policy_is_local(o, d->sender) &&
-	    store_user_logins(st, d->sender, d->time, 0, &c->user_logins,
-	    cause) != 0)
-		return -1;
-	if (probe_of(st, o, d, &c->probe, cause) != 0)
-		return -1;
+	if (ie != NULL)
+		ip_logins_of(ie, o, d, &c->ip_logins);
+	c->user = batch_user(b, o, d);
+	c->n_user = c->user == NULL ? 0 : rows_after(c->user->ev.v,
+	    c->user->ev.n, d->time, INT64_MAX);
+	probe_of(b, o, d, &c->probe);
 	to_logins(&c->ip_logins, &c->ipl);
-	to_logins(&c->user_logins, &c->usl);
 	memset(&ev, 0, sizeof(ev));
 	ev.denial.id = d->id;
 	ev.denial.time = d->time;
@@ -273,8 +550,8 @@ diagnose(struct store *st, const struct policy_opts *o, struct case_ *c,
 	ev.denial.mta = d->mta;
 	ev.ip_logins = c->ipl;
 	ev.n_ip_logins = c->ip_logins.n;
-	ev.user_logins = c->usl;
-	ev.n_user_logins = c->user_logins.n;
+	ev.user_logins = c->user != NULL ? c->user->pl : NULL;
+	ev.n_user_logins = c->n_user;
 	ev.probe = c->probe;
 	policy_diagnose(o, &ev, &c->v);
 	return 0;
@@ -284,27 +561,48 @@ static void
 case_free(struct case_ *c)
 {
 	store_events_free(&c->ip_logins);
-	store_events_free(&c->user_logins);
 	free(c->ipl);
-	free(c->usl);
+	c->ipl = NULL;
+}
+
+/*
+ * The verdicts of d[0..n) under o, each as cli_diagnose() gives it (the
+ * pointer facts NULL), with the evidence fetched once per IP and sender.
+ * For customer, and for reports over many denials. Returns 0 or -1 with
+ * *cause set.
+ */
+int
+cli_diagnose_all(struct store *st, const struct policy_opts *o,
+    struct store_event *d, size_t n, struct verdict *v, char **cause)
+{
+	struct batch b;
+	struct case_ c;
+	size_t	 i;
+	int	 rc = 0;
+
+	if (batch_open(st, o, d, n, &b, cause) != 0) {
+		batch_free(&b);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		memset(&c, 0, sizeof(c));
+		c.d = &d[i];
+		rc = diagnose(st, o, &b, &c, cause);
+		v[i] = c.v;
+		/* They pointed into the evidence rows, freed here. */
+		v[i].last_login.user = v[i].last_login.service = NULL;
+		v[i].roaming.last_ip = NULL;
+		case_free(&c);
+	}
+	batch_free(&b);
+	return rc;
 }
 
 int
 cli_diagnose(struct store *st, const struct policy_opts *o,
     struct store_event *d, struct verdict *v, char **cause)
 {
-	struct case_ c;
-	int	 rc;
-
-	memset(&c, 0, sizeof(c));
-	c.d = d;
-	rc = diagnose(st, o, &c, cause);
-	*v = c.v;
-	/* They pointed into the evidence rows, freed here. */
-	v->last_login.user = v->last_login.service = NULL;
-	v->roaming.last_ip = NULL;
-	case_free(&c);
-	return rc;
+	return cli_diagnose_all(st, o, d, 1, v, cause);
 }
 
 /* The stored row of an evidence id, or NULL. */
@@ -318,9 +616,9 @@ find_row(const struct case_ *c, int64_t id)
 	for (i = 0; i < c->ip_logins.n; i++)
 		if (c->ip_logins.v[i].id == id)
 			return &c->ip_logins.v[i];
-	for (i = 0; i < c->user_logins.n; i++)
-		if (c->user_logins.v[i].id == id)
-			return &c->user_logins.v[i];
+	for (i = c->n_user; c->user != NULL && i > 0; i--)
+		if (c->user->ev.v[i - 1].id == id)
+			return &c->user->ev.v[i - 1];
 	return NULL;
 }
 
@@ -514,9 +812,9 @@ text_case(const struct case_ *c, const struct policy_opts *o, int64_t now)
 	evidence_line("login", find_row(c, v->last_login.login_id));
 	evidence_line("failed", find_row(c, v->last_failed_login_id));
 	evidence_line("roaming", find_row(c, v->roaming.last_login_id));
-	printf("  advice\n    ");
-	put(v->advice);
-	printf("\n\n");
+	printf("  advice\n");
+	fput_lines(stdout, "    ", v->advice);
+	printf("\n");
 }
 
 /* --- the command --------------------------------------------------------- */
@@ -528,6 +826,7 @@ cmd_why(struct cli *cli, int argc, char **argv)
 	struct policy_opts o;
 	struct store *st = NULL;
 	struct store_events den = { 0 };
+	struct batch b = { 0 };
 	struct strbuf sb;
 	enum store_match how = STORE_BY_USER;
 	char	 ip[IP_TEXT_MAX], *cause = NULL;
@@ -556,12 +855,14 @@ cmd_why(struct cli *cli, int argc, char **argv)
 		goto out;
 	if (q.json)
 		sb_addstr(&sb, "{\"denials\": [");
+	if (batch_open(st, &o, den.v, den.n, &b, &cause) != 0)
+		goto out;
 	for (k = 0; k < den.n; k++) {
 		struct case_ c;
 
 		memset(&c, 0, sizeof(c));
 		c.d = &den.v[k];
-		if (diagnose(st, &o, &c, &cause) != 0) {
+		if (diagnose(st, &o, &b, &c, &cause) != 0) {
 			case_free(&c);
 			goto out;
 		}
@@ -594,6 +895,7 @@ out:
 		free(cause);
 	}
 	sb_release(&sb);
+	batch_free(&b);
 	store_events_free(&den);
 	store_close(st);
 	config_release(&cfg);

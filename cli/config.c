@@ -47,6 +47,8 @@ enum {
 	CFG_TOP_SOURCES,
 	CFG_TOP_RULES,
 	CFG_TOP_RETENTION,
+	CFG_TOP_PROBES,
+	CFG_TOP_ADVICE,
 	CFG_TOP__COUNT
 };
 static const char *const cfg_top_keys[] = {
@@ -58,7 +60,31 @@ static const char *const cfg_top_keys[] = {
 	[CFG_TOP_SOURCES] = "sources",
 	[CFG_TOP_RULES] = "rules",
 	[CFG_TOP_RETENTION] = "retention",
+	[CFG_TOP_PROBES] = "probes",
+	[CFG_TOP_ADVICE] = "advice",
 };
+
+enum {
+	CFG_PROBE_WINDOW,
+	CFG_PROBE_ATTEMPTS,
+	CFG_PROBE_DOMAINS,
+	CFG_PROBE_SCORE,
+	CFG_PROBE__COUNT
+};
+static const char *const cfg_probe_keys[] = {
+	[CFG_PROBE_WINDOW] = "window",
+	[CFG_PROBE_ATTEMPTS] = "attempts",
+	[CFG_PROBE_DOMAINS] = "domains",
+	[CFG_PROBE_SCORE] = "score",
+};
+
+/* The bounds of the probe settings: sane, and far from overflow. */
+#define CFG_PROBE_WINDOW_MIN	60
+#define CFG_PROBE_WINDOW_MAX	(7 * 86400)
+#define CFG_PROBE_COUNT_MAX	1000000
+
+/* The advice mapping's keys are the headlines (cfg_keys checks them). */
+_Static_assert(H__COUNT <= CFG_MAX_KEYS, "cfg_keys must hold every headline");
 
 enum {
 	CFG_POP_ENABLED,
@@ -749,6 +775,197 @@ cfg_rules(struct cfg_ctx *c, const yaml_node_t *n, struct config *cfg)
 	return 0;
 }
 
+/*
+ * A whole number in [min, max], written in decimal digits (no sign, no
+ * fraction, no unit); what ("'probes.attempts'") and hint name it.
+ */
+static int
+cfg_int(struct cfg_ctx *c, const yaml_node_t *n, const char *what,
+    long long min, long long max, const char *hint, int *out)
+{
+	const char	*s = NULL, *p;
+	long long	 v = 0;
+
+	if (cfg_str(c, n, what, hint, &s) != 0)
+		return -1;
+	for (p = s; *p >= '0' && *p <= '9'; p++) {
+		if (v <= max)
+			v = v * 10 + (*p - '0');
+	}
+	if (*p != '\0')
+		return cfg_error(c, n, "%s must be a whole number from %lld to "
+		    "%lld, not '%s' (%s)", what, min, max, s, hint);
+	if (v < min || v > max)
+		return cfg_error(c, n, "%s must be from %lld to %lld, not %s "
+		    "(%s)", what, min, max, s, hint);
+	*out = (int)v;
+	return 0;
+}
+
+static int
+cfg_probes(struct cfg_ctx *c, const yaml_node_t *n, struct config *cfg)
+{
+	yaml_node_t	*v[CFG_PROBE__COUNT];
+	const yaml_node_t *w;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return cfg_error(c, n, "'probes' must be a mapping, e.g. "
+		    "probes: { window: 1h, attempts: 10, domains: 5, "
+		    "score: 100 }");
+	if (cfg_keys(c, n, "probes", cfg_probe_keys, CFG_PROBE__COUNT,
+	    v) != 0)
+		return -1;
+	w = v[CFG_PROBE_WINDOW];
+	if (w != NULL && !cfg_is_null(w)) {
+		if (cfg_duration(c, w, "'probes.window'", 0,
+		    &cfg->probe_window) != 0)
+			return -1;
+		if (cfg->probe_window < CFG_PROBE_WINDOW_MIN ||
+		    cfg->probe_window > CFG_PROBE_WINDOW_MAX)
+			return cfg_error(c, w, "'probes.window' must be from "
+			    "1m to 7d, not %s (the span of time in which "
+			    "attempts count together, e.g. 1h)", cfg_value(w));
+	}
+	if (v[CFG_PROBE_ATTEMPTS] != NULL &&
+	    !cfg_is_null(v[CFG_PROBE_ATTEMPTS]) &&
+	    cfg_int(c, v[CFG_PROBE_ATTEMPTS], "'probes.attempts'", 2,
+	    CFG_PROBE_COUNT_MAX, "relay attempts in one window that flag an "
+	    "IP; one attempt alone is never a probe, so at least 2",
+	    &cfg->probe_attempts) != 0)
+		return -1;
+	if (v[CFG_PROBE_DOMAINS] != NULL &&
+	    !cfg_is_null(v[CFG_PROBE_DOMAINS]) &&
+	    cfg_int(c, v[CFG_PROBE_DOMAINS], "'probes.domains'", 1,
+	    CFG_PROBE_COUNT_MAX, "distinct recipient domains in one window "
+	    "that flag an IP, e.g. 5", &cfg->probe_domains) != 0)
+		return -1;
+	if (v[CFG_PROBE_SCORE] != NULL && !cfg_is_null(v[CFG_PROBE_SCORE]) &&
+	    cfg_int(c, v[CFG_PROBE_SCORE], "'probes.score'", 1,
+	    CFG_PROBE_COUNT_MAX, "the score at which an IP is flagged; "
+	    "attempts alone reach 100 at 'attempts'", &cfg->probe_score) != 0)
+		return -1;
+	return 0;
+}
+
+/* How many bytes a number takes in decimal. */
+static size_t
+cfg_digits(int64_t v)
+{
+	size_t	 n = 1;
+
+	for (; v >= 10; v /= 10)
+		n++;
+	return n;
+}
+
+/*
+ * One advice text: %w, %c and %% only, printable (newlines and tabs
+ * allowed), and short enough once %w and %c are filled in. Stores a copy
+ * without trailing blanks (a block scalar's last newline).
+ */
+static int
+cfg_advice_text(struct cfg_ctx *c, const yaml_node_t *n, const char *name,
+    int64_t window, char **out)
+{
+	const char	*s = NULL, *p;
+	char		*what, *t;
+	int64_t		 w = window / 60, cm = w > 1 ? w - 1 : 1;
+	size_t		 len, expanded = 0;
+	int		 rv = -1;
+
+	what = xasprintf("'advice.%s'", name);
+	if (cfg_str(c, n, what, "the text to read to the customer, e.g. "
+	    "\"Call us on 0800 123 456\"", &s) != 0)
+		goto out;
+	len = strlen(s);
+	while (len > 0 && strchr(" \t\r\n", s[len - 1]) != NULL)
+		len--;
+	if (len == 0) {
+		cfg_error(c, n, "%s must not be blank (leave it out for the "
+		    "built-in text)", what);
+		goto out;
+	}
+	for (p = s; p < s + len; p++) {
+		const unsigned char u = (unsigned char)*p;
+
+		if ((u < 0x20 && u != '\n' && u != '\t') || u == 0x7f) {
+			cfg_error(c, n, "%s contains a control character "
+			    "(byte 0x%02x at offset %zu): only text, tabs and "
+			    "line breaks", what, u, (size_t)(p - s));
+			goto out;
+		}
+		if (u != '%') {
+			expanded++;
+			continue;
+		}
+		if (p + 1 < s + len && (p[1] == 'w' || p[1] == 'c' ||
+		    p[1] == '%')) {
+			expanded += p[1] == 'w' ? cfg_digits(w) :
+			    p[1] == 'c' ? cfg_digits(cm) : 1;
+			p++;
+			continue;
+		}
+		if (p + 1 < s + len && p[1] > 0x20 && p[1] < 0x7f)
+			cfg_error(c, n, "%s: unknown '%%%c' at character %zu: "
+			    "write %%w for the window in minutes, %%c for one "
+			    "minute less, %%%% for a percent sign", what, p[1],
+			    (size_t)(p - s) + 1);
+		else if (p + 1 == s + len)
+			cfg_error(c, n, "%s ends with a lone '%%': write %%%% "
+			    "for a percent sign", what);
+		else
+			cfg_error(c, n, "%s: a '%%' at character %zu is not "
+			    "followed by w, c or %%: write %%w for the window in "
+			    "minutes, %%c for one minute less, %%%% for a percent "
+			    "sign", what, (size_t)(p - s) + 1);
+		goto out;
+	}
+	if (expanded > CONFIG_ADVICE_MAX) {
+		cfg_error(c, n, "%s is too long: %zu bytes with %%w and %%c "
+		    "filled in, at most %zu; shorten it (a URL to a page "
+		    "with the details keeps it short)", what, expanded,
+		    (size_t)CONFIG_ADVICE_MAX);
+		goto out;
+	}
+	t = xstrndup(s, len);
+	*out = t;
+	rv = 0;
+out:
+	free(what);
+	return rv;
+}
+
+static int
+cfg_advice(struct cfg_ctx *c, const yaml_node_t *n, struct config *cfg)
+{
+	const char	*names[H__COUNT];
+	yaml_node_t	*v[H__COUNT];
+	int		 h;
+
+	for (h = 0; h < H__COUNT; h++)
+		names[h] = policy_headline_name((enum policy_headline)h);
+	if (n->type != YAML_MAPPING_NODE)
+		return cfg_error(c, n, "'advice' must be a mapping of headline "
+		    "to text, e.g. advice: { roaming: \"Use port 587 with "
+		    "your password; help: 0800 123 456\" }");
+	if (cfg_keys(c, n, "advice", names, H__COUNT, v) != 0)
+		return -1;
+	for (h = 0; h < H__COUNT; h++) {
+		if (v[h] == NULL || cfg_is_null(v[h]))
+			continue;
+		if (cfg_advice_text(c, v[h], names[h], cfg->popauth_window,
+		    &cfg->advice[h]) != 0)
+			return -1;
+		/* The built-in text written out (config check) is no change. */
+		if (strcmp(cfg->advice[h],
+		    policy_default_advice((enum policy_headline)h)) == 0) {
+			free(cfg->advice[h]);
+			cfg->advice[h] = NULL;
+		}
+	}
+	return 0;
+}
+
 static int
 cfg_walk(struct cfg_ctx *c, const yaml_node_t *root, struct config *cfg)
 {
@@ -796,6 +1013,13 @@ cfg_walk(struct cfg_ctx *c, const yaml_node_t *root, struct config *cfg)
 	n = v[CFG_TOP_RETENTION];
 	if (n != NULL && !cfg_is_null(n) && cfg_duration(c, n, "'retention'",
 	    1, &cfg->retention) != 0)
+		return -1;
+	n = v[CFG_TOP_PROBES];
+	if (n != NULL && !cfg_is_null(n) && cfg_probes(c, n, cfg) != 0)
+		return -1;
+	/* After popauth: the length check fills in its window. */
+	n = v[CFG_TOP_ADVICE];
+	if (n != NULL && !cfg_is_null(n) && cfg_advice(c, n, cfg) != 0)
 		return -1;
 
 	/*
@@ -924,6 +1148,8 @@ config_locate(const char *explicit, char **cause)
 static void
 cfg_defaults(struct config *cfg)
 {
+	struct policy_opts o;
+
 	cfg->popauth_enabled = 1;
 	cfg->popauth_window = CFG_DEFAULT_WINDOW;
 	cfg->popauth_services = xcalloc(2, sizeof(*cfg->popauth_services));
@@ -931,6 +1157,11 @@ cfg_defaults(struct config *cfg)
 	cfg->popauth_services[1] = xstrdup("imap");
 	cfg->n_popauth_services = 2;
 	cfg->retention = CFG_DEFAULT_RETENTION;
+	policy_opts_init(&o);
+	cfg->probe_window = o.probe.window;
+	cfg->probe_attempts = o.probe.attempts;
+	cfg->probe_domains = o.probe.domains;
+	cfg->probe_score = o.probe.score;
 }
 
 int
@@ -1024,6 +1255,8 @@ config_release(struct config *cfg)
 		free(cfg->rules[i].service);
 	}
 	free(cfg->rules);
+	for (i = 0; i < ARRAY_LEN(cfg->advice); i++)
+		free(cfg->advice[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -1114,6 +1347,106 @@ cfg_put_str(FILE *f, const char *s)
 		}
 	}
 	fputc('"', f);
+}
+
+/*
+ * Can s be written as a block scalar that reads back as s? Text, tabs
+ * excepted, in UTF-8 that YAML prints as it is (cfg_put_str escapes the
+ * rest); no blank first or last, no blanks at line ends.
+ */
+static int
+cfg_block_ok(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned int	 cp;
+
+	if (*u == '\0' || *u == ' ' || *u == '\n')
+		return 0;
+	while (*u != '\0') {
+		if (*u == '\n' || (*u >= 0x20 && *u < 0x7f)) {
+			if (*u == ' ' && (u[1] == '\n' || u[1] == '\0'))
+				return 0;
+			if (*u == '\n' && u[1] == '\0')
+				return 0;
+			u++;
+		} else if (*u >= 0xc2 && *u <= 0xdf && (u[1] & 0xc0) == 0x80) {
+			cp = ((unsigned int)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
+			if (cp <= 0x9f)
+				return 0;
+			u += 2;
+		} else if (*u >= 0xe0 && *u <= 0xef &&
+		    (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80) {
+			cp = ((unsigned int)(u[0] & 0x0f) << 12) |
+			    ((unsigned int)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
+			if (cp < 0x800 || cp == 0x2028 || cp == 0x2029 ||
+			    cp == 0xfeff || cp >= 0xfffe ||
+			    (cp >= 0xd800 && cp <= 0xdfff))
+				return 0;
+			u += 3;
+		} else if (*u >= 0xf0 && *u <= 0xf4 && (u[1] & 0xc0) == 0x80 &&
+		    (u[2] & 0xc0) == 0x80 && (u[3] & 0xc0) == 0x80)
+			u += 4;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Writes key: s as a block scalar when it can (one line: folded ">-",
+ * wrapped at single spaces near 72 columns; several lines: literal "|-"),
+ * else as a quoted string. indent is the key's.
+ */
+static void
+cfg_put_text(FILE *f, const char *indent, const char *key, const char *s)
+{
+	const char	*p, *brk, *line;
+	size_t		 width = 72, used;
+
+	fprintf(f, "%s%s:", indent, key);
+	if (!cfg_block_ok(s) || (strchr(s, '\n') == NULL &&
+	    strlen(indent) + strlen(key) + strlen(s) + 4 <= 80)) {
+		fputc(' ', f);
+		cfg_put_str(f, s);
+		fputc('\n', f);
+		return;
+	}
+	if (strchr(s, '\n') != NULL) {
+		fputs(" |-\n", f);
+		for (line = s; *line != '\0'; line = p + (*p == '\n')) {
+			p = strchr(line, '\n');
+			if (p == NULL)
+				p = line + strlen(line);
+			if (p > line)
+				fprintf(f, "%s  %.*s", indent, (int)(p - line),
+				    line);
+			fputc('\n', f);
+		}
+		return;
+	}
+	/*
+	 * Folded: a line break between two words reads back as one space,
+	 * so break only at a space with a word on either side.
+	 */
+	fputs(" >-\n", f);
+	used = strlen(indent) + 2;
+	line = s;
+	while (used + strlen(line) > width) {
+		brk = NULL;
+		for (p = line + 1; *p != '\0'; p++) {
+			if (*p != ' ' || p[-1] == ' ' || p[1] == ' ' ||
+			    p[1] == '\0')
+				continue;
+			if (brk != NULL && used + (size_t)(p - line) > width)
+				break;
+			brk = p;
+		}
+		if (brk == NULL)
+			break;
+		fprintf(f, "%s  %.*s\n", indent, (int)(brk - line), line);
+		line = brk + 1;
+	}
+	fprintf(f, "%s  %s\n", indent, line);
 }
 
 static void
@@ -1221,5 +1554,24 @@ config_print(FILE *f, const struct config *cfg)
 	else {
 		fmt_duration(cfg->retention, buf, sizeof(buf));
 		fprintf(f, "retention: %s\n", buf);
+	}
+
+	fputs("probes:\n", f);
+	fmt_duration(cfg->probe_window, buf, sizeof(buf));
+	fprintf(f, "  window: %s\n", buf);
+	fprintf(f, "  attempts: %d\n", cfg->probe_attempts);
+	fprintf(f, "  domains: %d\n", cfg->probe_domains);
+	fprintf(f, "  score: %d\n", cfg->probe_score);
+
+	fputs("# %w: the popauth window in minutes, %c: one less, %%: a "
+	    "percent sign\nadvice:\n", f);
+	for (i = 0; i < H__COUNT; i++) {
+		if (cfg->advice[i] == NULL)
+			fprintf(f, "  # %s: the built-in text\n",
+			    policy_headline_name((enum policy_headline)i));
+		cfg_put_text(f, "  ",
+		    policy_headline_name((enum policy_headline)i),
+		    cfg->advice[i] != NULL ? cfg->advice[i] :
+		    policy_default_advice((enum policy_headline)i));
 	}
 }

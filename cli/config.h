@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../common/common.h"
+#include "../policy/policy.h"
 
 /* An operator's own PCRE2 rule (config key `rules`, a list of maps). */
 struct config_rule {
@@ -55,7 +56,22 @@ struct config {
 	struct config_rule *rules;
 	size_t	 n_rules;
 	int64_t	 retention;		/* seconds; default 180d; 0: forever */
+	/* probes: the sliding window of the probe scoring (policy.h,
+	   struct policy_probe_opts); defaults from policy_opts_init(). */
+	int64_t	 probe_window;		/* seconds, default 3600 */
+	int	 probe_attempts;	/* default 10 */
+	int	 probe_domains;		/* default 5 */
+	int	 probe_score;		/* default 100 */
+	/* advice: a text per headline (NULL: the built-in one), as written
+	   but without trailing blanks; %w, %c and %% as policy.h says, no
+	   other %; at most CONFIG_ADVICE_MAX bytes once they are filled in
+	   with popauth's window. */
+	char	*advice[H__COUNT];
 };
+
+/* The longest advice text, %w and %c filled in (struct verdict holds it). */
+#define CONFIG_ADVICE_MAX \
+	(sizeof(((struct verdict *)0)->advice) - 1)
 
 /*
  * Returns the path to load: explicit if not NULL, else the first of

@@ -68,6 +68,8 @@ void	 sb_reset(struct strbuf *);
 void	 sb_json_str(struct strbuf *, const char *s, size_t len);
 /* Writes s with every control byte and invalid UTF-8 made harmless. */
 void	 fput_sanitized(FILE *, const char *s, size_t len);
+/* Each line of s sanitized, after indent, ending in a newline. */
+void	 fput_lines(FILE *, const char *indent, const char *s);
 
 /* Durations: "60s", "15m", "2h", "30d", "1w"; a bare number is seconds. */
 int	 parse_duration(const char *, int64_t *secs);

@@ -310,3 +310,19 @@ now_mono(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+void
+fput_lines(FILE *f, const char *indent, const char *s)
+{
+	const char *nl;
+
+	for (;;) {
+		nl = strchr(s, '\n');
+		fputs(indent, f);
+		fput_sanitized(f, s, nl != NULL ? (size_t)(nl - s) : strlen(s));
+		fputc('\n', f);
+		if (nl == NULL)
+			break;
+		s = nl + 1;
+	}
+}

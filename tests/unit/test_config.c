@@ -190,8 +190,61 @@ t_default_config(void)
 	t_check(cfg.popauth_enabled == 1 && cfg.popauth_window == 900 &&
 	    cfg.n_popauth_services == 2, "config.yaml: popauth 15m pop3 imap");
 	t_check(cfg.retention == 180 * 86400, "config.yaml: retention 180d");
+	t_check(cfg.probe_window == 3600 && cfg.probe_attempts == 10 &&
+	    cfg.probe_domains == 5 && cfg.probe_score == 100,
+	    "config.yaml: probes 1h, 10 attempts, 5 domains, score 100");
 	t_round_trip("config.yaml", &cfg);
 	config_release(&cfg);
+}
+
+/*
+ * The commented-out probes: and advice: examples of config.yaml, with
+ * their '#' taken off ("#key:" and "#  ..." lines; prose is "# ..."),
+ * load and say what the comments say.
+ */
+static void
+t_config_examples(void)
+{
+	struct config	 cfg;
+	struct strbuf	 sb;
+	char		 line[512];
+	FILE		*f;
+	int		 on = 0;
+
+	if ((f = fopen("config.yaml", "r")) == NULL) {
+		t_check(0, "config.yaml examples: cannot read config.yaml");
+		return;
+	}
+	sb_init(&sb, 0);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "#probes:", 8) == 0)
+			on = 1;
+		if (on && line[0] == '#' && (line[1] != ' ' ||
+		    strncmp(line, "#  ", 3) == 0))
+			sb_addstr(&sb, line + 1);
+		else
+			sb_addstr(&sb, line);
+	}
+	fclose(f);
+	if (t_loads("config.yaml with its probes and advice examples",
+	    sb.buf, &cfg) == 0) {
+		t_check(cfg.probe_window == 3600 && cfg.probe_attempts == 10 &&
+		    cfg.probe_domains == 5 && cfg.probe_score == 100,
+		    "config.yaml examples: the probes shown are the defaults");
+		t_check(cfg.advice[H_ROAMING] != NULL &&
+		    strstr(cfg.advice[H_ROAMING], "0800 123 4567") != NULL &&
+		    strstr(cfg.advice[H_ROAMING], "https://") != NULL &&
+		    strchr(cfg.advice[H_ROAMING], '\n') != NULL,
+		    "config.yaml examples: roaming advice with a phone number "
+		    "and a URL, on several lines");
+		t_check(cfg.advice[H_POPAUTH_EXPIRED] != NULL &&
+		    strstr(cfg.advice[H_POPAUTH_EXPIRED], "%w") != NULL &&
+		    strchr(cfg.advice[H_POPAUTH_EXPIRED], '\n') == NULL,
+		    "config.yaml examples: popauth-expired folded, with %%w");
+		t_round_trip("config.yaml examples", &cfg);
+		config_release(&cfg);
+	}
+	sb_release(&sb);
 }
 
 static void
@@ -208,6 +261,11 @@ t_defaults(void)
 	    cfg.retention == 180 * 86400 && cfg.n_rules == 0 &&
 	    cfg.n_sources == 0 && cfg.n_local_domains == 0,
 	    "only database: the defaults are filled in");
+	t_check(cfg.probe_window == 3600 && cfg.probe_attempts == 10 &&
+	    cfg.probe_domains == 5 && cfg.probe_score == 100,
+	    "only database: probes 1h, 10 attempts, 5 domains, score 100");
+	t_check(cfg.advice[H_ROAMING] == NULL && cfg.advice[H_FOREIGN] == NULL,
+	    "only database: the built-in advice");
 	t_round_trip("only database", &cfg);
 	config_release(&cfg);
 }
@@ -291,6 +349,162 @@ t_values(void)
 		t_round_trip("odd strings", &cfg);
 		config_release(&cfg);
 	}
+}
+
+/* probes: and advice: */
+static void
+t_policy(void)
+{
+	struct config	 cfg;
+	struct policy_opts o;
+	char		 buf[1100], *big;
+	size_t		 i;
+
+	if (t_loads("probes and advice", "database: x\n"
+	    "popauth: {window: 20m}\n"
+	    "probes:\n"
+	    "  window: 2h\n"
+	    "  attempts: 25\n"
+	    "  domains: 3\n"
+	    "  score: 250\n"
+	    "advice:\n"
+	    "  roaming: |\n"
+	    "    Sending from outside our network? Use port 587.\n"
+	    "    Help: +49 30 1234567, https://help.example.net/smtp?a=1&b=2\n"
+	    "\n"
+	    "  popauth-expired: >\n"
+	    "    Check mail every %c minutes: the window is %w minutes,\n"
+	    "    100%% sure.\n"
+	    "  probe: \"Blocklist it: abuse@example.net\"\n"
+	    "  foreign:\n", &cfg) != 0)
+		return;
+	t_check(cfg.probe_window == 7200 && cfg.probe_attempts == 25 &&
+	    cfg.probe_domains == 3 && cfg.probe_score == 250,
+	    "probes: window 2h, attempts 25, domains 3, score 250");
+	t_check(cfg.advice[H_ROAMING] != NULL && strcmp(cfg.advice[H_ROAMING],
+	    "Sending from outside our network? Use port 587.\n"
+	    "Help: +49 30 1234567, https://help.example.net/smtp?a=1&b=2") == 0,
+	    "advice: a literal block keeps its lines, not its last newline");
+	t_check(cfg.advice[H_POPAUTH_EXPIRED] != NULL &&
+	    strcmp(cfg.advice[H_POPAUTH_EXPIRED], "Check mail every %c "
+	    "minutes: the window is %w minutes, 100%% sure.") == 0,
+	    "advice: a folded block is one line");
+	t_check(cfg.advice[H_FOREIGN] == NULL && cfg.advice[H_NO_LOGIN] ==
+	    NULL, "advice: null or absent is the built-in text");
+	/* As cli_policy_opts() passes them on (cli/ is not linked here). */
+	policy_opts_init(&o);
+	o.window = cfg.popauth_window;
+	o.advice[H_POPAUTH_EXPIRED] = cfg.advice[H_POPAUTH_EXPIRED];
+	policy_advice(&o, H_POPAUTH_EXPIRED, buf, sizeof(buf));
+	t_check(strcmp(buf, "Check mail every 19 minutes: the window is 20 "
+	    "minutes, 100% sure.") == 0, "advice: %%w, %%c and %%%% filled "
+	    "in: %s", buf);
+	t_round_trip("probes and advice", &cfg);
+	config_release(&cfg);
+
+	/* The built-in text written out is the built-in text. */
+	big = xasprintf("database: x\nadvice:\n  foreign: \"%s\"\n",
+	    policy_default_advice(H_FOREIGN));
+	if (t_loads("advice: the built-in text", big, &cfg) == 0) {
+		t_check(cfg.advice[H_FOREIGN] == NULL,
+		    "advice: the built-in text given is no change");
+		config_release(&cfg);
+	}
+	free(big);
+
+	/* Odd text goes out quoted and comes back the same. */
+	if (t_loads("advice: odd text", "database: x\nadvice:\n"
+	    "  no-login: \"  leading blanks\\ttab\\n\\nand \u00e9 \"\n"
+	    "  login-failed: \"a: b # c\"\n", &cfg) == 0) {
+		t_check(strcmp(cfg.advice[H_NO_LOGIN],
+		    "  leading blanks\ttab\n\nand \xc3\xa9") == 0,
+		    "advice: leading blanks kept, trailing ones dropped");
+		t_round_trip("advice: odd text", &cfg);
+		config_release(&cfg);
+	}
+
+	/* The longest text that fits, and one byte more. */
+	big = xmalloc(CONFIG_ADVICE_MAX + 64);
+	i = (size_t)snprintf(big, 64, "database: x\nadvice: {probe: \"");
+	memset(big + i, 'a', CONFIG_ADVICE_MAX - 2);
+	memcpy(big + i + CONFIG_ADVICE_MAX - 2, "%w\"}\n", 6);
+	if (t_loads("advice: at the cap", big, &cfg) == 0) {
+		t_check(strlen(cfg.advice[H_PROBE]) == CONFIG_ADVICE_MAX,
+		    "advice: %zu bytes with %%w filled in is allowed",
+		    (size_t)CONFIG_ADVICE_MAX);
+		config_release(&cfg);
+	}
+	memcpy(big + i + CONFIG_ADVICE_MAX - 2, "a%w\"}\n", 7);
+	t_fails("advice over the cap", big, ":2:17: ",
+	    "'advice.probe' is too long: 1024 bytes with %w and %c filled in, "
+	    "at most 1023", NULL);
+	free(big);
+
+	t_fails("misspelt headline", "database: x\nadvice:\n"
+	    "  roming: text\n", "bad.yaml:3:3: ",
+	    "unknown key 'roming' in 'advice' (did you mean roaming?)", NULL);
+	t_fails("unknown headline", "database: x\nadvice:\n"
+	    "  zzzzzzzz: text\n", ":3:3: ", "unknown key 'zzzzzzzz' in "
+	    "'advice' (valid: in-relay-networks, exception-not-applied", NULL);
+	t_fails("duplicate headline", "database: x\nadvice:\n"
+	    "  probe: a\n  probe: b\n", ":4:3: ",
+	    "duplicate key 'probe' in 'advice'", NULL);
+	t_fails("advice not a mapping", "database: x\nadvice: [a, b]\n",
+	    ":2:9: ", "'advice' must be a mapping of headline to text", NULL);
+	t_fails("advice: unknown %-sequence", "database: x\nadvice:\n"
+	    "  roaming: \"Save 50%d now\"\n", ":3:12: ",
+	    "'advice.roaming': unknown '%d' at character 8",
+	    "%w for the window in minutes", "%% for a percent sign", NULL);
+	t_fails("advice: a lone % at the end", "database: x\nadvice:\n"
+	    "  roaming: \"100%\"\n", "'advice.roaming' ends with a lone "
+	    "'%': write %% for a percent sign", NULL);
+	t_fails("advice: % and a blank", "database: x\nadvice:\n"
+	    "  roaming: \"100% sure\"\n", "a '%' at character 4 is not "
+	    "followed by w, c or %", NULL);
+	t_fails("advice: blank", "database: x\nadvice:\n"
+	    "  roaming: \"  \\n\"\n", "'advice.roaming' must not be blank",
+	    NULL);
+	t_fails("advice: control character", "database: x\nadvice:\n"
+	    "  roaming: \"a\\x1b[31mb\"\n", "'advice.roaming' contains a "
+	    "control character (byte 0x1b", NULL);
+	t_fails("advice: a list", "database: x\nadvice:\n"
+	    "  roaming: [a]\n", ":3:12: ", "'advice.roaming' must be the "
+	    "text to read to the customer", NULL);
+
+	t_fails("misspelt probes key", "database: x\nprobes:\n"
+	    "  attempt: 5\n", ":3:3: ",
+	    "unknown key 'attempt' in 'probes' (did you mean attempts?)", NULL);
+	t_fails("misspelt probes", "database: x\nprobe:\n  attempts: 5\n",
+	    ":2:1: ", "unknown key 'probe' (did you mean probes?)", NULL);
+	t_fails("probes not a mapping", "database: x\nprobes: 10\n",
+	    ":2:9: ", "'probes' must be a mapping", NULL);
+	t_fails("probes: window not a duration", "database: x\n"
+	    "probes: {window: 1hour}\n", ":2:18: ",
+	    "'probes.window' is not a duration: '1hour'", NULL);
+	t_fails("probes: window too short", "database: x\n"
+	    "probes: {window: 30s}\n", ":2:18: ",
+	    "'probes.window' must be from 1m to 7d, not 30s", NULL);
+	t_fails("probes: window too long", "database: x\n"
+	    "probes: {window: 30d}\n", "must be from 1m to 7d, not 30d", NULL);
+	t_fails("probes: attempts 1", "database: x\n"
+	    "probes: {attempts: 1}\n", ":2:20: ",
+	    "'probes.attempts' must be from 2 to 1000000, not 1",
+	    "one attempt alone is never a probe", NULL);
+	t_fails("probes: attempts not a number", "database: x\n"
+	    "probes: {attempts: ten}\n", "'probes.attempts' must be a whole "
+	    "number from 2 to 1000000, not 'ten'", NULL);
+	t_fails("probes: negative domains", "database: x\n"
+	    "probes: {domains: -5}\n", "'probes.domains' must be a whole "
+	    "number from 1 to 1000000, not '-5'", NULL);
+	t_fails("probes: domains 0", "database: x\n"
+	    "probes: {domains: 0}\n", "'probes.domains' must be from 1 to "
+	    "1000000, not 0", NULL);
+	t_fails("probes: fractional score", "database: x\n"
+	    "probes: {score: 99.5}\n", "'probes.score' must be a whole "
+	    "number", NULL);
+	t_fails("probes: huge score", "database: x\n"
+	    "probes: {score: 99999999999999999999999}\n", "'probes.score' "
+	    "must be from 1 to 1000000, not 99999999999999999999999", NULL);
 }
 
 static void
@@ -423,9 +637,11 @@ main(void)
 		return 1;
 	}
 	t_default_config();
+	t_config_examples();
 	t_defaults();
 	t_values();
 	t_errors();
+	t_policy();
 	t_locate();
 	for (i = 0; i < t_nfiles; i++) {
 		unlink(t_files[i]);
