@@ -65,6 +65,12 @@ build/tests/%: tests/unit/%.c $(LIBOBJS)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(LIBOBJS) $(LDLIBS)
 
+# The parser alone over a file in memory: its share of the ingest time.
+build/bench/parsebench: bench/parsebench.c $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -I. -o $@ $< $(LIBOBJS) $(LDLIBS)
+
 deps:
 	@sh scripts/deps.sh build
 
@@ -99,6 +105,7 @@ demo:
 bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory relayscope
+	@$(MAKE) --no-print-directory build/bench/parsebench
 	@sh bench/run.sh
 
 install: relayscope

@@ -37,14 +37,6 @@ static const char customer_usage[] =
     "An unknown customer: it says so and exits 0 (--json: empty lists).\n";
 
 static void
-js(struct strbuf *sb, const char *s)
-{
-	sb_addstr(sb, "\"");
-	sb_json_str(sb, s, strlen(s));
-	sb_addstr(sb, "\"");
-}
-
-static void
 put(const char *s)
 {
 	fput_sanitized(stdout, s, strlen(s));
@@ -59,7 +51,7 @@ json_login(struct strbuf *sb, const struct store_login_ip *l)
 	fmt_iso_utc(l->first, f, sizeof(f));
 	fmt_iso_utc(l->last, t, sizeof(t));
 	sb_addstr(sb, "{\"ip\": ");
-	js(sb, l->ip);
+	sb_json_quoted(sb, l->ip);
 	sb_addf(sb, ", \"first\": \"%s\", \"last\": \"%s\", \"count\": %lld, "
 	    "\"ok\": %lld, \"failed\": %lld, \"services\": [", f, t,
 	    (long long)l->count, (long long)(l->count - l->failed),
@@ -67,7 +59,7 @@ json_login(struct strbuf *sb, const struct store_login_ip *l)
 	for (k = 0; k < l->n_services; k++) {
 		if (k > 0)
 			sb_addstr(sb, ", ");
-		js(sb, l->services[k]);
+		sb_json_quoted(sb, l->services[k]);
 	}
 	sb_addstr(sb, "]}");
 }
@@ -101,18 +93,18 @@ json_denial(struct strbuf *sb, const struct store_event *d,
 	fmt_iso_utc(d->time, t, sizeof(t));
 	sb_addf(sb, "{\"id\": %lld, \"time\": \"%s\", \"ip\": ",
 	    (long long)d->id, t);
-	js(sb, d->ip);
+	sb_json_quoted(sb, d->ip);
 	sb_addstr(sb, ", \"sender\": ");
 	if (d->has_sender)
-		js(sb, d->sender);
+		sb_json_quoted(sb, d->sender);
 	else
 		sb_addstr(sb, "null");
 	sb_addstr(sb, ", \"recipient\": ");
-	js(sb, d->recipient);
+	sb_json_quoted(sb, d->recipient);
 	sb_addf(sb, ", \"headline\": \"%s\", \"evidence_class\": \"%s\", "
 	    "\"probe\": %s, \"advice\": ", policy_headline_name(v->headline),
 	    policy_class_name(v->evidence_class), v->probe ? "true" : "false");
-	js(sb, v->advice);
+	sb_json_quoted(sb, v->advice);
 	sb_addstr(sb, "}");
 }
 
@@ -161,7 +153,7 @@ cmd_customer(struct cli *cli, int argc, char **argv)
 	nl = q.limit != 0 && lg.n > (size_t)q.limit ? (size_t)q.limit : lg.n;
 	if (q.json) {
 		sb_addstr(&sb, "{\"customer\": ");
-		js(&sb, q.arg);
+		sb_json_quoted(&sb, q.arg);
 		sb_addstr(&sb, ", \"logins\": [");
 		for (k = 0; k < nl; k++) {
 			if (k > 0)

@@ -75,23 +75,6 @@ struct scan {
 	size_t	 seen_ips;
 };
 
-/* The /24 or /48 of a normalized address; "" when it has none. */
-static void
-network_of(const char *ip, char *out, size_t size)
-{
-	unsigned char a[16];
-	char	 t[IP_TEXT_MAX];
-
-	out[0] = '\0';
-	if (inet_pton(AF_INET, ip, a) == 1)
-		snprintf(out, size, "%u.%u.%u.0/24", a[0], a[1], a[2]);
-	else if (inet_pton(AF_INET6, ip, a) == 1) {
-		memset(a + 6, 0, 10);
-		if (inet_ntop(AF_INET6, a, t, sizeof(t)) != NULL)
-			snprintf(out, size, "%s/48", t);
-	}
-}
-
 static void
 run_add(struct run *r, const struct store_event *e)
 {
@@ -209,7 +192,7 @@ on_event(const struct store_event *e, void *arg)
 		return 0;
 	if (strcmp(e->ip, sc->ip) != 0) {
 		close_ip(sc);
-		network_of(e->ip, net, sizeof(net));
+		ip_network_of(e->ip, net, sizeof(net));
 		if (strcmp(net, sc->net) != 0 || net[0] == '\0')
 			close_net(sc);
 		copy_field(sc->ip, sizeof(sc->ip), e->ip, strlen(e->ip));

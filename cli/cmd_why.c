@@ -625,20 +625,12 @@ find_row(const struct case_ *c, int64_t id)
 /* --- JSON -------------------------------------------------------------- */
 
 static void
-js(struct strbuf *sb, const char *s)
-{
-	sb_addstr(sb, "\"");
-	sb_json_str(sb, s, strlen(s));
-	sb_addstr(sb, "\"");
-}
-
-static void
 js_time(struct strbuf *sb, int64_t t)
 {
 	char	 buf[32];
 
 	fmt_iso_utc(t, buf, sizeof(buf));
-	js(sb, buf);
+	sb_json_quoted(sb, buf);
 }
 
 static void
@@ -661,16 +653,16 @@ json_case(struct strbuf *sb, const struct case_ *c)
 	sb_addf(sb, "{\"id\": %lld, \"time\": ", (long long)d->id);
 	js_time(sb, d->time);
 	sb_addstr(sb, ", \"ip\": ");
-	js(sb, d->ip);
+	sb_json_quoted(sb, d->ip);
 	sb_addstr(sb, ", \"sender\": ");
 	if (d->has_sender)
-		js(sb, d->sender);
+		sb_json_quoted(sb, d->sender);
 	else
 		sb_addstr(sb, "null");
 	sb_addstr(sb, ", \"recipient\": ");
-	js(sb, d->recipient);
+	sb_json_quoted(sb, d->recipient);
 	sb_addstr(sb, ", \"mta\": ");
-	js(sb, d->mta);
+	sb_json_quoted(sb, d->mta);
 	sb_addf(sb, ", \"code\": %d, \"temporary\": %s, \"headline\": \"%s\", "
 	    "\"evidence_class\": \"%s\", \"probe\": %s, \"facts\": {", d->code,
 	    d->kind == EV_RELAY_DENIAL_TEMP ? "true" : "false",
@@ -691,9 +683,9 @@ json_case(struct strbuf *sb, const struct case_ *c)
 	if (v->last_login.login_id) {
 		sb_addf(sb, "{\"id\": %lld, \"user\": ",
 		    (long long)v->last_login.login_id);
-		js(sb, v->last_login.user ? v->last_login.user : "");
+		sb_json_quoted(sb, v->last_login.user ? v->last_login.user : "");
 		sb_addstr(sb, ", \"service\": ");
-		js(sb, v->last_login.service ? v->last_login.service : "");
+		sb_json_quoted(sb, v->last_login.service ? v->last_login.service : "");
 		sb_addf(sb, ", \"seconds_before\": %lld}",
 		    (long long)v->last_login.seconds_before);
 	} else
@@ -702,14 +694,14 @@ json_case(struct strbuf *sb, const struct case_ *c)
 	if (v->roaming.last_login_id) {
 		sb_addf(sb, ", \"last_login_id\": %lld, \"last_ip\": ",
 		    (long long)v->roaming.last_login_id);
-		js(sb, v->roaming.last_ip ? v->roaming.last_ip : "");
+		sb_json_quoted(sb, v->roaming.last_ip ? v->roaming.last_ip : "");
 		sb_addstr(sb, ", \"last_time\": ");
 		js_time(sb, v->roaming.last_time);
 	}
 	sb_addstr(sb, "}, \"probe\": ");
 	json_probe(sb, &c->probe);
 	sb_addstr(sb, "}, \"advice\": ");
-	js(sb, v->advice);
+	sb_json_quoted(sb, v->advice);
 	sb_addstr(sb, "}");
 }
 

@@ -25,6 +25,8 @@ static const struct {
 	  "logins by IP and relay denials" },
 	{ "probes", cmd_probes, "the IPs and networks probing for an open "
 	  "relay, ranked" },
+	{ "report", cmd_report, "denials by headline, day and hour; customers, "
+	  "probes, ingest health" },
 };
 
 static void

@@ -66,10 +66,20 @@ void	 sb_reset(struct strbuf *);
  * never break the document.
  */
 void	 sb_json_str(struct strbuf *, const char *s, size_t len);
+/* The same for a NUL-terminated s, in double quotes. */
+void	 sb_json_quoted(struct strbuf *, const char *s);
 /* Writes s with every control byte and invalid UTF-8 made harmless. */
 void	 fput_sanitized(FILE *, const char *s, size_t len);
 /* Each line of s sanitized, after indent, ending in a newline. */
 void	 fput_lines(FILE *, const char *indent, const char *s);
+
+/*
+ * The login names an address (or a login name) stands for: the whole of
+ * it and its local part (before the last '@'), as given and in lower case,
+ * without repeats. Returns how many (1 to 4).
+ */
+#define LOGIN_FORM_MAX 320
+size_t	 login_forms(const char *addr, char forms[4][LOGIN_FORM_MAX]);
 
 /* Durations: "60s", "15m", "2h", "30d", "1w"; a bare number is seconds. */
 int	 parse_duration(const char *, int64_t *secs);
@@ -89,6 +99,8 @@ void	 fmt_duration(int64_t secs, char *buf, size_t size);
 /* A dotted quad as inet_pton takes it (no leading zeros): 0, or -1. */
 int	 ip4_parse(const char *s, size_t len, uint32_t *out);
 int	 ip_normalize(const char *s, size_t len, char *out);
+/* The /24 (IPv4) or /48 (IPv6) of a normalized address; "" if none. */
+void	 ip_network_of(const char *ip, char *out, size_t size);
 
 struct cidr {
 	int	 family;	/* 4 or 6 */

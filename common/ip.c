@@ -1,5 +1,6 @@
 /* ip.c: address normalization and CIDR networks. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,4 +164,20 @@ cidr_format(const struct cidr *c, char *buf, size_t size)
 
 	inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->addr, a, sizeof(a));
 	snprintf(buf, size, "%s/%d", a, c->prefix);
+}
+
+void
+ip_network_of(const char *ip, char *out, size_t size)
+{
+	unsigned char a[16];
+	char	 t[IP_TEXT_MAX];
+
+	out[0] = '\0';
+	if (inet_pton(AF_INET, ip, a) == 1)
+		snprintf(out, size, "%u.%u.%u.0/24", a[0], a[1], a[2]);
+	else if (inet_pton(AF_INET6, ip, a) == 1) {
+		memset(a + 6, 0, 10);
+		if (inet_ntop(AF_INET6, a, t, sizeof(t)) != NULL)
+			snprintf(out, size, "%s/48", t);
+	}
 }

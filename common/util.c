@@ -1,4 +1,5 @@
 /* util.c: memory, causes, strbuf, sanitizing and durations. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,4 +326,42 @@ fput_lines(FILE *f, const char *indent, const char *s)
 			break;
 		s = nl + 1;
 	}
+}
+
+size_t
+login_forms(const char *addr, char forms[4][LOGIN_FORM_MAX])
+{
+	const char *at;
+	size_t	 i, j, n = 0, m = 0;
+	int	 dup;
+
+	copy_field(forms[n++], LOGIN_FORM_MAX, addr, strlen(addr));
+	if ((at = strrchr(addr, '@')) != NULL && at > addr)
+		copy_field(forms[n++], LOGIN_FORM_MAX, addr,
+		    (size_t)(at - addr));
+	for (i = 0, j = n; i < j; i++) {
+		char	*p;
+
+		copy_field(forms[n], LOGIN_FORM_MAX, forms[i],
+		    strlen(forms[i]));
+		for (p = forms[n]; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0, dup = 0; j < m; j++)
+			dup |= strcmp(forms[i], forms[j]) == 0;
+		if (!dup && m != i)
+			memcpy(forms[m], forms[i], LOGIN_FORM_MAX);
+		m += !dup;
+	}
+	return m;
+}
+
+void
+sb_json_quoted(struct strbuf *sb, const char *s)
+{
+	sb_addstr(sb, "\"");
+	sb_json_str(sb, s, strlen(s));
+	sb_addstr(sb, "\"");
 }

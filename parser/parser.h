@@ -49,7 +49,7 @@ enum event_kind {
 const char *parser_kind_name(enum event_kind);
 
 #define EV_TEXT 256
-#define EV_ADDR 320
+#define EV_ADDR LOGIN_FORM_MAX	/* 320 */
 
 struct event {
 	int64_t	 time;			/* UTC seconds; 0 when unknown */

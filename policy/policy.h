@@ -311,4 +311,101 @@ void	 policy_probe_sweep(const struct policy_opts *,
 	    const struct policy_probe_event *, size_t n, unsigned char *flagged,
 	    struct policy_probe *best);
 
+/*
+ * --- streaming verdicts (stream.c) -------------------------------------
+ *
+ * The verdicts of many denials in one pass, for `report`: the same
+ * evidence class, headline and probe flag as policy_diagnose() and
+ * policy_probe_sweep() give each denial on its own (as `why` asks them),
+ * without a query per denial. The protocol:
+ *
+ *	policy_stream_range(&opts, since, until, &from, &to);
+ *	ps = policy_stream_new(&opts, since, until, &hooks);
+ *	for each relay denial and login (ok or failed) in [from, to],
+ *	    oldest first (within one second, any order):
+ *		policy_stream_login(ps, &login) or policy_stream_denial(ps, &d);
+ *	policy_stream_finish(ps);
+ *	policy_stream_verdicts(ps, &v) ... policy_stream_free(ps);
+ *
+ * What it keeps: per address, the latest ok login of a popauth service and
+ * the latest failed login (so a login in the denial's second counts as
+ * earlier: the denials of a second are judged once the stream has moved
+ * past it); per login name, whether it has an ok login of any service and
+ * one of a popauth service (roaming only decides the class when no popauth
+ * login from the denial's address exists at all, so then any of the
+ * user's popauth logins came from elsewhere); per address, the probe
+ * events (denials and failed logins from since - probe.window to until +
+ * probe.window), swept by policy_probe_sweep() at the end, which sets the
+ * probe flag of each denial and turns its headline into probe when no
+ * configuration-fault or popauth headline comes first (POLICY_HEADLINES
+ * order). Each denial's headline comes from policy_diagnose() over that
+ * state, so the two paths cannot drift apart.
+ *
+ * History: with since set, what happened before from (a login long ago,
+ * for expired and roaming) is asked through the hooks, once per address
+ * or login name and only when the stream has not answered it already.
+ * Hooks return 0, or -1 on error (the caller keeps its own cause); the
+ * engine then returns -1 from the call that needed them. With since 0 the
+ * scan starts at the beginning and the hooks are never called (they may
+ * be NULL).
+ *
+ * Only the denials in [since, until] (0: open) get verdicts; the others
+ * are probe events. Strings in verdicts are the engine's, valid until
+ * policy_stream_free().
+ */
+struct policy_stream;
+
+struct policy_stream_hooks {
+	/* The latest ok login from ip before `before` of one of the popauth
+	   services: *found 1 and *time, or *found 0. */
+	int	(*ip_history)(void *arg, const char *ip, int64_t before,
+		    int *found, int64_t *time);
+	/* Ok logins of the login name user (exactly) before `before`: any
+	   service (*any_ok), a popauth service (*popauth_ok). */
+	int	(*user_history)(void *arg, const char *user, int64_t before,
+		    int *any_ok, int *popauth_ok);
+	void	*arg;
+};
+
+struct policy_stream_verdict {
+	int64_t		 id;
+	int64_t		 time;
+	int		 temporary;
+	const char	*ip;		/* "" when none */
+	const char	*sender;	/* NULL: unknown; "": <> */
+	const char	*mta;
+	enum policy_class evidence_class;
+	enum policy_headline headline;
+	int		 probe;
+};
+
+/*
+ * The events to feed for denials in [since, until] (0: open): from (0:
+ * the beginning) = since - the larger of the popauth and probe windows,
+ * to (0: the end) = until + the probe window.
+ */
+void	 policy_stream_range(const struct policy_opts *, int64_t since,
+	    int64_t until, int64_t *from, int64_t *to);
+/* opts and hooks must outlive the stream. hooks may be NULL (since 0). */
+struct policy_stream *policy_stream_new(const struct policy_opts *,
+	    int64_t since, int64_t until, const struct policy_stream_hooks *);
+/* Return 0, or -1 when a hook failed. Strings are copied. */
+int	 policy_stream_login(struct policy_stream *,
+	    const struct policy_login *);
+int	 policy_stream_denial(struct policy_stream *,
+	    const struct policy_denial *);
+/* Judges what is pending and sweeps the probe windows: 0 or -1. */
+int	 policy_stream_finish(struct policy_stream *);
+/* The verdicts, in the order fed (oldest first). */
+size_t	 policy_stream_verdicts(const struct policy_stream *,
+	    const struct policy_stream_verdict **);
+/*
+ * The probe figures of ip's worst window in the swept range (as
+ * policy_probe_sweep()'s best), after finish; all zero when ip has no
+ * denial in [since, until].
+ */
+void	 policy_stream_probe(const struct policy_stream *, const char *ip,
+	    struct policy_probe *best);
+void	 policy_stream_free(struct policy_stream *);
+
 #endif

@@ -17,45 +17,56 @@
 #include "store.h"
 #include "store_int.h"
 
-/* The columns every query selects, in this order (read_row()). */
+/* The columns every query selects, in this order (store_read_row()). */
 #define COLS "id, time, kind, ip, user, sender, recipient, mta, service, " \
 	"code, raw"
 
 /* The kinds, as numbers in SQL (bound, to keep them in one place). */
 #define KIND_TERM "kind IN (?8, ?9)"
 
-static int
-q_cause(struct store *st, char **cause, const char *what)
+int
+store_q_cause(struct store *st, char **cause, const char *what)
 {
 	return set_cause(cause, "database: %s: %s", what,
 	    sqlite3_errmsg(store_sqlite(st)));
 }
 
-static int
-q_prepare(struct store *st, const char *sql, sqlite3_stmt **s, char **cause)
+int
+store_q_prepare(struct store *st, const char *sql, sqlite3_stmt **s,
+    char **cause)
 {
 	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, s, NULL) !=
 	    SQLITE_OK) {
 		*s = NULL;
-		return q_cause(st, cause, "cannot prepare a query");
+		return store_q_cause(st, cause, "cannot prepare a query");
 	}
 	return 0;
 }
 
 /* The stored ip (INTEGER, 16-byte BLOB or TEXT) as normalized text. */
-static void
-column_ip(sqlite3_stmt *s, int i, char out[IP_TEXT_MAX])
+void
+store_column_ip(sqlite3_stmt *s, int i, char out[IP_TEXT_MAX])
 {
 	const unsigned char *b;
 	int64_t	 v;
+	char	*p;
+	int	 k;
 
 	out[0] = '\0';
 	switch (sqlite3_column_type(s, i)) {
 	case SQLITE_INTEGER:
+		/* "%u.%u.%u.%u" without printf: it runs once a row. */
 		v = sqlite3_column_int64(s, i);
-		snprintf(out, IP_TEXT_MAX, "%u.%u.%u.%u",
-		    (unsigned)(v >> 24 & 0xff), (unsigned)(v >> 16 & 0xff),
-		    (unsigned)(v >> 8 & 0xff), (unsigned)(v & 0xff));
+		for (k = 24, p = out; k >= 0; k -= 8) {
+			unsigned o = (unsigned)(v >> k & 0xff);
+
+			if (o >= 100)
+				*p++ = (char)('0' + o / 100);
+			if (o >= 10)
+				*p++ = (char)('0' + o / 10 % 10);
+			*p++ = (char)('0' + o % 10);
+			*p++ = k > 0 ? '.' : '\0';
+		}
 		break;
 	case SQLITE_BLOB:
 		b = sqlite3_column_blob(s, i);
@@ -71,8 +82,8 @@ column_ip(sqlite3_stmt *s, int i, char out[IP_TEXT_MAX])
 	}
 }
 
-static void
-column_str(sqlite3_stmt *s, int i, char *dst, size_t size)
+void
+store_column_str(sqlite3_stmt *s, int i, char *dst, size_t size)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
@@ -84,20 +95,20 @@ column_str(sqlite3_stmt *s, int i, char *dst, size_t size)
 }
 
 /* The current row (columns COLS) into e; raw copied when with_raw. */
-static void
-read_row(sqlite3_stmt *s, struct store_event *e, int with_raw)
+void
+store_read_row(sqlite3_stmt *s, struct store_event *e, int with_raw)
 {
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(s, 0);
 	e->time = sqlite3_column_int64(s, 1);
 	e->kind = sqlite3_column_int(s, 2);
-	column_ip(s, 3, e->ip);
-	column_str(s, 4, e->user, sizeof(e->user));
+	store_column_ip(s, 3, e->ip);
+	store_column_str(s, 4, e->user, sizeof(e->user));
 	e->has_sender = sqlite3_column_type(s, 5) != SQLITE_NULL;
-	column_str(s, 5, e->sender, sizeof(e->sender));
-	column_str(s, 6, e->recipient, sizeof(e->recipient));
-	column_str(s, 7, e->mta, sizeof(e->mta));
-	column_str(s, 8, e->service, sizeof(e->service));
+	store_column_str(s, 5, e->sender, sizeof(e->sender));
+	store_column_str(s, 6, e->recipient, sizeof(e->recipient));
+	store_column_str(s, 7, e->mta, sizeof(e->mta));
+	store_column_str(s, 8, e->service, sizeof(e->service));
 	e->code = sqlite3_column_int(s, 9);
 	if (with_raw) {
 		const unsigned char *t = sqlite3_column_text(s, 10);
@@ -142,14 +153,14 @@ collect(struct store *st, sqlite3_stmt *s, struct store_events *out,
 
 	while ((limit == 0 || n < limit) &&
 	    (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_row(s, push(out), with_raw);
+		store_read_row(s, push(out), with_raw);
 		n++;
 	}
 	if (limit != 0 && n == limit)
 		rc = SQLITE_DONE;
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return q_cause(st, cause, "cannot read events");
+		return store_q_cause(st, cause, "cannot read events");
 	return 0;
 }
 
@@ -214,7 +225,7 @@ store_denials(struct store *st, enum store_match how, const char *key,
 	case STORE_BY_ID:
 		break;
 	}
-	if (q_prepare(st, sql, &s, cause) != 0)
+	if (store_q_prepare(st, sql, &s, cause) != 0)
 		return -1;
 	switch (how) {
 	case STORE_BY_IP:
@@ -273,7 +284,7 @@ store_ip_logins(struct store *st, const char *ip, int64_t t, int64_t window,
 	if (*ip == '\0')
 		return 0;
 	/* The window before: ok and failed. */
-	if (q_prepare(st, "SELECT " COLS " FROM events WHERE ip = ?1 AND "
+	if (store_q_prepare(st, "SELECT " COLS " FROM events WHERE ip = ?1 AND "
 	    "ip IS NOT NULL AND time >= ?6 AND time <= ?7 AND " KIND_TERM
 	    " ORDER BY time, id", &s, cause) != 0)
 		return -1;
@@ -282,7 +293,7 @@ store_ip_logins(struct store *st, const char *ip, int64_t t, int64_t window,
 	if (collect(st, s, out, 1, 0, cause) != 0)
 		return -1;
 	/* Before it, newest first: the latest ok login of each service. */
-	if (q_prepare(st, "SELECT " COLS " FROM events WHERE ip = ?1 AND "
+	if (store_q_prepare(st, "SELECT " COLS " FROM events WHERE ip = ?1 AND "
 	    "ip IS NOT NULL AND time >= ?6 AND time <= ?7 AND " KIND_TERM
 	    " ORDER BY time DESC, id DESC", &s, cause) != 0)
 		return -1;
@@ -299,7 +310,7 @@ store_ip_logins(struct store *st, const char *ip, int64_t t, int64_t window,
 				continue;
 			seen[i] = 1;
 			found++;
-			read_row(s, push(out), 1);
+			store_read_row(s, push(out), 1);
 			break;
 		}
 	}
@@ -308,41 +319,11 @@ store_ip_logins(struct store *st, const char *ip, int64_t t, int64_t window,
 	free(seen);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return q_cause(st, cause, "cannot read logins");
+		return store_q_cause(st, cause, "cannot read logins");
 	if (out->n - first > 1)
 		qsort(out->v + first, out->n - first, sizeof(*out->v),
 		    time_cmp);
 	return 0;
-}
-
-/*
- * The login names a sender address (or a login name) stands for: the whole
- * of it and its local part, as given and in lower case, without repeats.
- * Returns how many.
- */
-static size_t
-user_forms(const char *sender, char forms[4][EV_ADDR])
-{
-	const char *at;
-	size_t	 i, j, n = 0, m = 0;
-	int	 dup;
-
-	copy_field(forms[n++], EV_ADDR, sender, strlen(sender));
-	if ((at = strrchr(sender, '@')) != NULL && at > sender)
-		copy_field(forms[n++], EV_ADDR, sender, (size_t)(at - sender));
-	for (i = 0, j = n; i < j; i++) {
-		copy_field(forms[n], EV_ADDR, forms[i], strlen(forms[i]));
-		lower(forms[n]);
-		n++;
-	}
-	for (i = 0; i < n; i++) {
-		for (j = 0, dup = 0; j < m; j++)
-			dup |= strcmp(forms[i], forms[j]) == 0;
-		if (!dup && m != i)
-			memcpy(forms[m], forms[i], EV_ADDR);
-		m += !dup;
-	}
-	return m;
 }
 
 int
@@ -355,9 +336,9 @@ store_user_logins(struct store *st, const char *sender, int64_t t,
 
 	if (sender == NULL || *sender == '\0')
 		return 0;
-	n = user_forms(sender, forms);
+	n = login_forms(sender, forms);
 	for (i = 0; i < n; i++) {
-		if (q_prepare(st, "SELECT " COLS " FROM events WHERE "
+		if (store_q_prepare(st, "SELECT " COLS " FROM events WHERE "
 		    "user = ?1 AND user IS NOT NULL AND time >= ?6 AND "
 		    "time <= ?7 AND " KIND_TERM " ORDER BY time DESC", &s,
 		    cause) != 0)
@@ -410,16 +391,16 @@ store_user_login_ips(struct store *st, const char *user, int64_t since,
 
 	if (user == NULL || *user == '\0')
 		return 0;
-	n = user_forms(user, forms);
+	n = login_forms(user, forms);
 	for (i = 0; i < n; i++) {
-		if (q_prepare(st, sql_login_ips, &s, cause) != 0)
+		if (store_q_prepare(st, sql_login_ips, &s, cause) != 0)
 			return -1;
 		sqlite3_bind_text(s, 1, forms[i], -1, SQLITE_STATIC);
 		bind_range(s, since, until, EV_LOGIN_OK, EV_LOGIN_FAILED);
 		sqlite3_bind_int(s, 10, EV_LOGIN_FAILED);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			column_ip(s, 0, ip);
-			column_str(s, 1, sv, sizeof(sv));
+			store_column_ip(s, 0, ip);
+			store_column_str(s, 1, sv, sizeof(sv));
 			for (j = 0; j < out->n; j++)
 				if (strcmp(out->v[j].ip, ip) == 0)
 					break;
@@ -453,7 +434,7 @@ store_user_login_ips(struct store *st, const char *user, int64_t since,
 		}
 		sqlite3_finalize(s);
 		if (rc != SQLITE_DONE)
-			return q_cause(st, cause, "cannot read logins");
+			return store_q_cause(st, cause, "cannot read logins");
 	}
 	if (out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), login_ip_cmp);
@@ -480,7 +461,7 @@ store_probe_events(struct store *st, const char *ip, int64_t from,
 
 	if (*ip == '\0')
 		return 0;
-	if (q_prepare(st, sql_probe_ip, &s, cause) != 0)
+	if (store_q_prepare(st, sql_probe_ip, &s, cause) != 0)
 		return -1;
 	store_bind_ip(s, 1, ip);
 	bind_range(s, from, to, EV_RELAY_DENIAL, EV_RELAY_DENIAL_TEMP);
@@ -501,7 +482,7 @@ store_probe_scan(struct store *st, int64_t since, int64_t until,
 	 * range is most of the table; the planner picks events_time and a
 	 * sort when it is a small part.
 	 */
-	if (q_prepare(st, "SELECT " COLS " FROM events WHERE "
+	if (store_q_prepare(st, "SELECT " COLS " FROM events WHERE "
 	    "ip IS NOT NULL AND time >= ?6 AND time <= ?7 AND "
 	    "(kind IN (?8, ?9) OR kind = ?10) ORDER BY ip, time, id", &s,
 	    cause) != 0) {
@@ -511,7 +492,7 @@ store_probe_scan(struct store *st, int64_t since, int64_t until,
 	bind_range(s, since, until, EV_RELAY_DENIAL, EV_RELAY_DENIAL_TEMP);
 	sqlite3_bind_int(s, 10, EV_LOGIN_FAILED);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		read_row(s, e, 0);
+		store_read_row(s, e, 0);
 		if (fn(e, arg) != 0) {
 			sqlite3_finalize(s);
 			free(e);
@@ -521,6 +502,6 @@ store_probe_scan(struct store *st, int64_t since, int64_t until,
 	sqlite3_finalize(s);
 	free(e);
 	if (rc != SQLITE_DONE)
-		return q_cause(st, cause, "cannot read events");
+		return store_q_cause(st, cause, "cannot read events");
 	return 0;
 }

@@ -227,4 +227,59 @@ int	 store_probe_scan(struct store *, int64_t since, int64_t until,
 	    int (*fn)(const struct store_event *, void *), void *arg,
 	    char **cause);
 
+/*
+ * --- report (report.c) ---------------------------------------------------
+ *
+ * What `relayscope report` reads: one ordered scan of the relay denials and
+ * logins over events_time, the history before it that the streaming
+ * verdicts (policy.h) ask for, and the ingest health. Read-only, bound
+ * parameters, strings copied as in the queries above.
+ */
+
+/*
+ * Every relay denial (5xx, 4xx) and login (ok, failed) in [from, to] (0:
+ * open), oldest first (by time; within a second in any order), passed one
+ * by one to fn with only id, time, kind, ip, user, sender (has_sender),
+ * recipient, mta, service and code filled (raw NULL); fn returns 0 to go
+ * on, -1 to stop (the call then returns -1, cause untouched).
+ */
+int	 store_report_scan(struct store *, int64_t from, int64_t to,
+	    int (*fn)(const struct store_event *, void *), void *arg,
+	    char **cause);
+/*
+ * The history before a scan, for the streaming verdicts' hooks: one
+ * handle keeps its two statements prepared for the many calls of a run.
+ * services (the popauth ones) must outlive it.
+ */
+struct store_prior;
+struct store_prior *store_prior_open(struct store *,
+	    const char *const *services, size_t n_services, char **cause);
+void	 store_prior_close(struct store_prior *);
+/*
+ * The latest ok login from ip before `before` whose service is one of the
+ * services (any case): *found 1 and *time, or *found 0 (events_ip_time).
+ */
+int	 store_prior_ip(struct store_prior *, const char *ip, int64_t before,
+	    int *found, int64_t *time, char **cause);
+/*
+ * Whether the login name user (exactly) has an ok login before `before`
+ * of any service (*any_ok) and of one of the services (*popauth_ok),
+ * newest first until both are known (events_user_time).
+ */
+int	 store_prior_user(struct store_prior *, const char *user,
+	    int64_t before, int *any_ok, int *popauth_ok, char **cause);
+
+/* Ingest health: what the database records of its own filling. */
+struct store_health {
+	int64_t	 first_event, last_event;	/* 0 when empty */
+	int64_t	 sources;
+	int64_t	 lines_ingested, bytes_ingested;
+	int64_t	 last_ingest;		/* latest source checkpoint; 0: none */
+	int64_t	 last_purge;		/* meta last_purge; 0: never */
+	int64_t	 unmatched;		/* meta unmatched_lines; -1: not
+					   recorded */
+};
+int	 store_report_health(struct store *, struct store_health *,
+	    char **cause);
+
 #endif

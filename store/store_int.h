@@ -12,11 +12,26 @@
 
 /* The connection of an open store. */
 sqlite3	*store_sqlite(struct store *);
+/* Sets *cause to "database: what: SQLite's message"; returns -1. */
+int	 store_q_cause(struct store *, char **cause, const char *what);
+/* Prepares sql into *s, or sets *s to NULL and *cause; returns 0 or -1. */
+int	 store_q_prepare(struct store *, const char *sql, sqlite3_stmt **s,
+	    char **cause);
 /*
  * Binds an address the way store_put() stores it: IPv4 as an INTEGER,
  * IPv6 as 16 bytes, anything else as TEXT (ip must outlive the step);
  * NULL for "".
  */
 void	 store_bind_ip(sqlite3_stmt *, int, const char *ip);
+/* The stored ip of column i (INTEGER, 16-byte BLOB or TEXT) as text. */
+void	 store_column_ip(sqlite3_stmt *, int i, char out[IP_TEXT_MAX]);
+/*
+ * The row of a query selecting id, time, kind, ip, user, sender,
+ * recipient, mta, service, code, raw (in this order) into e; raw (a copy
+ * to free) only when with_raw.
+ */
+void	 store_read_row(sqlite3_stmt *, struct store_event *e, int with_raw);
+/* Column i as text into dst, truncated as copy_field does; "" for NULL. */
+void	 store_column_str(sqlite3_stmt *, int i, char *dst, size_t size);
 
 #endif

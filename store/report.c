@@ -1,0 +1,212 @@
+/*
+ * report.c: the reads of `relayscope report` (store.h, "report"): one scan
+ * of the denials and logins in time order over events_time, the history
+ * the streaming verdicts ask for (events_ip_time, events_user_time), and
+ * the ingest health. Every value is bound; rows are copied out before the
+ * next step, the same way (and with the same truncation) as query.c.
+ */
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../common/common.h"
+#include "store.h"
+#include "store_int.h"
+
+/*
+ * events_time serves the range and the order; the kinds are checked on
+ * the row. With both ends open the range is still written out (bound to
+ * the extremes), so the plan is the same for every call.
+ */
+static const char sql_scan[] = "SELECT id, time, kind, ip, user, sender, "
+    "recipient, mta, service, code FROM events WHERE time >= ?1 AND "
+    "time <= ?2 AND kind IN (?3, ?4, ?5, ?6) ORDER BY time";
+
+int
+store_report_scan(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct store_event *, void *), void *arg, char **cause)
+{
+	sqlite3_stmt *s;
+	struct store_event *e;
+	int	 rc;
+
+	if (store_q_prepare(st, sql_scan, &s, cause) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, from != 0 ? from : INT64_MIN);
+	sqlite3_bind_int64(s, 2, to != 0 ? to : INT64_MAX);
+	sqlite3_bind_int(s, 3, EV_RELAY_DENIAL);
+	sqlite3_bind_int(s, 4, EV_RELAY_DENIAL_TEMP);
+	sqlite3_bind_int(s, 5, EV_LOGIN_OK);
+	sqlite3_bind_int(s, 6, EV_LOGIN_FAILED);
+	e = xcalloc(1, sizeof(*e));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		store_read_row(s, e, 0);
+		if (fn(e, arg) != 0) {
+			sqlite3_finalize(s);
+			free(e);
+			return -1;
+		}
+	}
+	sqlite3_finalize(s);
+	free(e);
+	if (rc != SQLITE_DONE)
+		return store_q_cause(st, cause, "cannot read events");
+	return 0;
+}
+
+static int
+service_in(const unsigned char *sv, const char *const *services, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; sv != NULL && i < n; i++) {
+		if (services[i] != NULL &&
+		    strcasecmp((const char *)sv, services[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+struct store_prior {
+	struct store	*st;
+	const char *const *services;
+	size_t		 n_services;
+	sqlite3_stmt	*ip, *user;
+};
+
+struct store_prior *
+store_prior_open(struct store *st, const char *const *services,
+    size_t n_services, char **cause)
+{
+	struct store_prior *p = xcalloc(1, sizeof(*p));
+
+	p->st = st;
+	p->services = services;
+	p->n_services = n_services;
+	if (store_q_prepare(st, "SELECT time, service FROM events WHERE ip = ?1 AND "
+	    "ip IS NOT NULL AND time < ?2 AND kind = ?3 ORDER BY time DESC",
+	    &p->ip, cause) != 0 ||
+	    store_q_prepare(st, "SELECT service FROM events WHERE user = ?1 AND "
+	    "user IS NOT NULL AND time < ?2 AND kind = ?3 ORDER BY time DESC",
+	    &p->user, cause) != 0) {
+		store_prior_close(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+store_prior_close(struct store_prior *p)
+{
+	if (p == NULL)
+		return;
+	sqlite3_finalize(p->ip);
+	sqlite3_finalize(p->user);
+	free(p);
+}
+
+int
+store_prior_ip(struct store_prior *p, const char *ip, int64_t before,
+    int *found, int64_t *time, char **cause)
+{
+	sqlite3_stmt *s = p->ip;
+	int	 rc;
+
+	*found = 0;
+	*time = 0;
+	if (*ip == '\0' || p->n_services == 0)
+		return 0;
+	sqlite3_reset(s);
+	store_bind_ip(s, 1, ip);
+	sqlite3_bind_int64(s, 2, before);
+	sqlite3_bind_int(s, 3, EV_LOGIN_OK);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (service_in(sqlite3_column_text(s, 1), p->services,
+		    p->n_services)) {
+			*found = 1;
+			*time = sqlite3_column_int64(s, 0);
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_q_cause(p->st, cause, "cannot read logins");
+	return 0;
+}
+
+int
+store_prior_user(struct store_prior *p, const char *user, int64_t before,
+    int *any_ok, int *popauth_ok, char **cause)
+{
+	sqlite3_stmt *s = p->user;
+	int	 rc;
+
+	*any_ok = *popauth_ok = 0;
+	if (*user == '\0')
+		return 0;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, before);
+	sqlite3_bind_int(s, 3, EV_LOGIN_OK);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*any_ok = 1;
+		if (service_in(sqlite3_column_text(s, 0), p->services,
+		    p->n_services)) {
+			*popauth_ok = 1;
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_q_cause(p->st, cause, "cannot read logins");
+	return 0;
+}
+
+int
+store_report_health(struct store *st, struct store_health *h, char **cause)
+{
+	sqlite3_stmt *s;
+	char	 buf[32], *end;
+	int	 rc;
+
+	memset(h, 0, sizeof(*h));
+	h->unmatched = -1;
+	/* min and max of time: two seeks on events_time. */
+	if (store_q_prepare(st, "SELECT (SELECT min(time) FROM events), "
+	    "(SELECT max(time) FROM events), (SELECT count(*) FROM sources), "
+	    "(SELECT total(lines) FROM sources), "
+	    "(SELECT total(offset) FROM sources), "
+	    "(SELECT max(last_ingest) FROM sources)", &s, cause) != 0)
+		return -1;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		h->first_event = sqlite3_column_int64(s, 0);
+		h->last_event = sqlite3_column_int64(s, 1);
+		h->sources = sqlite3_column_int64(s, 2);
+		h->lines_ingested = (int64_t)sqlite3_column_double(s, 3);
+		h->bytes_ingested = (int64_t)sqlite3_column_double(s, 4);
+		h->last_ingest = sqlite3_column_int64(s, 5);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return store_q_cause(st, cause, "cannot read the sources");
+	if ((rc = store_meta_get(st, "last_purge", buf, sizeof(buf),
+	    cause)) < 0)
+		return -1;
+	if (rc > 0)
+		h->last_purge = strtoll(buf, NULL, 10);
+	if ((rc = store_meta_get(st, "unmatched_lines", buf, sizeof(buf),
+	    cause)) < 0)
+		return -1;
+	if (rc > 0) {
+		h->unmatched = strtoll(buf, &end, 10);
+		if (*end != '\0' || h->unmatched < 0)
+			h->unmatched = -1;
+	}
+	return 0;
+}
