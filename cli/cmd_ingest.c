@@ -627,7 +627,8 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 		config_release(&in.cfg);
 		return EXIT_CONFIG;
 	}
-	if ((in.st = store_open(in.cfg.database, 0, &cause)) == NULL) {
+	if ((in.st = store_open(in.cfg.database, STORE_BACKGROUND,
+	    &cause)) == NULL) {
 		cli_error("%s", cause);
 		free(cause);
 		parser_close(in.p);

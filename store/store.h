@@ -55,6 +55,8 @@ struct store;
 
 enum store_flags {
 	STORE_READONLY = 1 << 0,	/* never create or migrate */
+	STORE_BACKGROUND = 1 << 1,	/* checkpoint the WAL on a thread of
+					   its own: for long writes (ingest) */
 };
 
 struct store *store_open(const char *path, int flags, char **cause);

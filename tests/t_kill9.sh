@@ -18,7 +18,9 @@ mkconfig k.yaml
 kills=0 rounds=0 done=0
 while [ $rounds -lt 40 ] && [ $done -eq 0 ]; do
 	rounds=$((rounds + 1))
-	"$BIN" --config k.yaml ingest -q big.log 2>/dev/null &
+	# Small WAL checkpoints: the background ones run all the time.
+	RELAYSCOPE_WAL_PAGES=20 "$BIN" --config k.yaml ingest -q big.log \
+	    2>/dev/null &
 	pid=$!
 	# A different moment each round: 10% to 90% of a clean run.
 	ms=$(( run_ms * ((rounds * 37) % 9 + 1) / 10 ))
