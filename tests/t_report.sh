@@ -112,6 +112,16 @@ same "generated, --since/--until: report = why" gen.yaml range.why \
 awk -v s="$since" '$5 >= s' gen.why >since.why
 same "generated, --since only: report = why" gen.yaml since.why \
     --since "$since"
+# Both ways of reading the history before a range: a lookup per address
+# and login name (a range late in the week), and reading it in the scan (a
+# range that starts soon after the first event).
+for part in "late 18" "early 1"; do
+	set -- $part
+	at=$(awk -v k="$2" 'NR == int(k * n / 20) + 1 { print $5 }' n="$(wc -l <gen.why)" gen.why)
+	awk -v s="$at" '$5 >= s' gen.why >part.why
+	same "generated, --since $1 in the week: report = why" gen.yaml part.why \
+	    --since "$at"
+done
 eq "--since after everything: no denials" \
     "$(jget "$(rs gen.yaml report --json --since 2099-01-01)" denials)" 0
 eq "--since, --until echoed" \
