@@ -145,7 +145,8 @@ cmd_customer(struct cli *cli, int argc, char **argv)
 		return EXIT_CONFIG;
 	cli_policy_opts(&cfg, &o);
 	sb_init(&sb, 0);
-	if ((st = store_open(cfg.database, STORE_READONLY, &cause)) == NULL ||
+	if ((st = store_open(cfg.database, STORE_READONLY |
+	    STORE_MAPPED, &cause)) == NULL ||
 	    store_user_login_ips(st, q.arg, q.since, q.until, &lg, &cause) != 0 ||
 	    store_denials(st, strchr(q.arg, '@') != NULL ? STORE_BY_SENDER :
 	    STORE_BY_USER, q.arg, q.since, q.until, q.limit, &den, &cause) != 0)

@@ -841,7 +841,8 @@ cmd_why(struct cli *cli, int argc, char **argv)
 		return EXIT_CONFIG;
 	cli_policy_opts(&cfg, &o);
 	sb_init(&sb, 0);
-	if ((st = store_open(cfg.database, STORE_READONLY, &cause)) == NULL ||
+	if ((st = store_open(cfg.database, STORE_READONLY |
+	    STORE_MAPPED, &cause)) == NULL ||
 	    store_denials(st, how, key, q.since, q.until, q.limit, &den,
 	    &cause) != 0)
 		goto out;

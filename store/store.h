@@ -57,6 +57,8 @@ enum store_flags {
 	STORE_READONLY = 1 << 0,	/* never create or migrate */
 	STORE_BACKGROUND = 1 << 1,	/* checkpoint the WAL on a thread of
 					   its own: for long writes (ingest) */
+	STORE_MAPPED = 1 << 2,		/* read through a memory map: for
+					   lookups of scattered rows */
 };
 
 struct store *store_open(const char *path, int flags, char **cause);
