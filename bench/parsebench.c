@@ -17,7 +17,6 @@ main(int argc, char **argv)
 {
 	struct parser_opts o = { 0 };
 	struct parser *p;
-	struct event ev;
 	char	*buf, *cause = NULL;
 	size_t	 len, cap = 1 << 20;
 	FILE	*f;
@@ -55,13 +54,13 @@ main(int argc, char **argv)
 			if (nl == NULL)
 				nl = end;
 			parser_feed(p, s, (size_t)(nl - s), s - buf);
-			while (parser_next(p, &ev))
+			while (parser_next(p) != NULL)
 				events++;
 			lines++;
 			s = nl + 1;
 		}
 		parser_flush(p);
-		while (parser_next(p, &ev))
+		while (parser_next(p) != NULL)
 			events++;
 		if ((t = now_mono() - t0) < best)
 			best = t;

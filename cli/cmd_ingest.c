@@ -117,14 +117,14 @@ progress(struct ingest *in, struct reader *r, int done)
 static void
 drain(struct ingest *in, struct batch *b)
 {
-	struct event ev;
+	const struct event *ev;
 
-	while (parser_next(in->p, &ev)) {
-		if (ev.time != 0 && ev.time < in->oldest) {
+	while ((ev = parser_next(in->p)) != NULL) {
+		if (ev->time != 0 && ev->time < in->oldest) {
 			in->t.too_old++;
 			continue;
 		}
-		writer_add(in->w, &ev);
+		writer_add(in->w, ev);
 		b->n++;
 	}
 }
@@ -402,12 +402,8 @@ fail:
 	writer_sync(in->w, NULL);
 	refresh_totals(in);
 	parser_flush(in->p);
-	{
-		struct event ev;
-
-		while (parser_next(in->p, &ev))
-			;
-	}
+	while (parser_next(in->p) != NULL)
+		;
 	if (in->progress)
 		fputs("\r\033[K", stderr);
 	cli_error("%s", cause ? cause : "ingest failed");

@@ -53,7 +53,7 @@ static int
 test_file(struct parser *p, const char *path, int tsv, uint64_t *shown)
 {
 	struct reader r;
-	struct event ev;
+	const struct event *ev;
 	struct row *rows = NULL;
 	size_t	 nrows = 0, i;
 	char	*cause = NULL, *line;
@@ -82,10 +82,10 @@ test_file(struct parser *p, const char *path, int tsv, uint64_t *shown)
 			}
 		} else
 			parser_flush(p);
-		while (parser_next(p, &ev)) {
+		while ((ev = parser_next(p)) != NULL) {
 			rows = xrealloc(rows, (nrows + 1) * sizeof(*rows));
-			rows[nrows].line = ev.lineno;
-			rows[nrows].text = event_row(&ev);
+			rows[nrows].line = ev->lineno;
+			rows[nrows].text = event_row(ev);
 			nrows++;
 		}
 		if (rc != 1)

@@ -465,6 +465,30 @@ line_time(struct parser *p, const struct envelope *env)
 	return 0;
 }
 
+/*
+ * An empty event: numbers 0, strings "". Field by field, as a memset of
+ * its 2.5 KB for every event costs more than the rest of storing it; keep
+ * it in step with struct event.
+ */
+static void
+event_clear(struct event *ev)
+{
+	ev->time = 0;
+	ev->usec = 0;
+	ev->kind = EV_NONE;
+	ev->mta[0] = ev->host[0] = ev->prog[0] = ev->ip[0] = '\0';
+	ev->pid = 0;
+	ev->client_host[0] = ev->helo[0] = '\0';
+	ev->has_sender = 0;
+	ev->sender[0] = ev->recipient[0] = '\0';
+	ev->code = 0;
+	ev->status[0] = ev->user[0] = ev->service[0] = ev->method[0] = '\0';
+	ev->rule[0] = '\0';
+	ev->offset = ev->lineno = 0;
+	ev->raw = NULL;
+	ev->raw_len = 0;
+}
+
 static struct slot *
 queue_push(struct parser *p)
 {
@@ -482,14 +506,10 @@ queue_push(struct parser *p)
 		p->qhead = 0;
 	}
 	s = &p->q[(p->qhead + p->qlen++) % p->qcap];
-	{
-		char	*raw = s->raw;
-		size_t	 rawsize = s->rawsize;
-
-		memset(s, 0, sizeof(*s));
-		s->raw = raw;
-		s->rawsize = rawsize;
-	}
+	event_clear(&s->ev);
+	s->waiting = 0;
+	s->qid[0] = '\0';
+	s->born = 0;
 	return s;
 }
 
@@ -758,20 +778,19 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 	}
 }
 
-int
-parser_next(struct parser *p, struct event *out)
+const struct event *
+parser_next(struct parser *p)
 {
 	struct slot *s;
 
 	if (p->qlen == 0)
-		return 0;
+		return NULL;
 	s = &p->q[p->qhead];
 	if (s->waiting)
-		return 0;
-	*out = s->ev;
+		return NULL;
 	p->qhead = (p->qhead + 1) % p->qcap;
 	p->qlen--;
-	return 1;
+	return &s->ev;
 }
 
 void

@@ -6,10 +6,10 @@
  *	p = parser_open(&opts, &cause);
  *	for each line (without its newline):
  *		parser_feed(p, line, len, offset);
- *		while (parser_next(p, &ev))	-- events that are ready
+ *		while ((ev = parser_next(p)))	-- events that are ready
  *			store it;
  *	parser_flush(p);			-- at the end of a source
- *	while (parser_next(p, &ev)) store it;
+ *	while ((ev = parser_next(p))) store it;
  *	parser_close(p);
  *
  * Events come out in the order of their lines. Some are held back for a few
@@ -117,7 +117,8 @@ void	 parser_close(struct parser *);
 void	 parser_reset(struct parser *, int64_t ref_time);
 void	 parser_feed(struct parser *, const char *line, size_t len,
 	    int64_t offset);
-int	 parser_next(struct parser *, struct event *);
+/* The next event ready, or NULL. */
+const struct event *parser_next(struct parser *);
 void	 parser_flush(struct parser *);
 int	 parser_settled(const struct parser *);
 const struct parser_stats *parser_get_stats(const struct parser *);

@@ -268,7 +268,12 @@ build_indexes(struct store *st, int deferrable, char **cause)
 	size_t	 i;
 	int	 rc, skipped = 0;
 
-	if (set_cache(st, BUILD_CACHE_KIB, cause) != 0)
+	/*
+	 * The sorter of CREATE INDEX may use two more threads: nothing else
+	 * runs at the end of a load (about 6% faster, 2 MiB more).
+	 */
+	if (set_cache(st, BUILD_CACHE_KIB, cause) != 0 ||
+	    exec(st, "PRAGMA threads = 2", cause) != 0)
 		return -1;
 	for (i = 0; i < ARRAY_LEN(indexes); i++) {
 		if ((rc = index_exists(st, indexes[i].name, cause)) < 0)
