@@ -63,6 +63,8 @@ struct ingest {
 	struct strbuf	 files_json;
 	double		 started;
 	double		 last_progress;
+	uint64_t	 unmatched_sent;	/* the parser's unmatched lines
+						   handed to the writer */
 };
 
 /* The batch being filled for one source. */
@@ -133,10 +135,15 @@ drain(struct ingest *in, struct batch *b)
 static int
 commit(struct ingest *in, struct batch *b, char **cause)
 {
+	uint64_t unmatched = parser_get_stats(in->p)->unmatched_suspicious;
+
 	if (b->n == 0 && b->lines == 0)
 		return 0;
-	if (writer_submit(in->w, b->end, b->lines, cause) != 0)
+	/* The batch's lines that looked like events but no rule read. */
+	if (writer_submit(in->w, b->end, b->lines, unmatched -
+	    in->unmatched_sent, cause) != 0)
 		return -1;
+	in->unmatched_sent = unmatched;
 	b->lines = 0;
 	b->n = 0;
 	return 0;

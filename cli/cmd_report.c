@@ -28,7 +28,8 @@ static const char report_usage[] =
     "(UTC); the customers most affected (local senders, probes left out);\n"
     "the probing IPs and their /24 (IPv4) or /48 (IPv6) networks; the\n"
     "ingest health (first and last event, sources, lines, last ingest and\n"
-    "purge, unmatched lines when ingest records them).\n"
+    "purge, unmatched lines: those that look like a denial or a login\n"
+    "but that no rule read; `rules test` lists them).\n"
     "\n"
     "  --json      one JSON object for scripts (times UTC, ISO 8601):\n"
     "              by_headline (every headline), evidence_class_by_mta\n"
@@ -590,12 +591,7 @@ json_report(struct strbuf *sb, const struct report *r, int64_t limit)
 	js_time(sb, h->last_ingest, h->last_ingest != 0);
 	sb_addstr(sb, ", \"last_purge\": ");
 	js_time(sb, h->last_purge, h->last_purge != 0);
-	sb_addstr(sb, ", \"unmatched_lines\": ");
-	if (h->unmatched >= 0)
-		sb_addf(sb, "%lld", (long long)h->unmatched);
-	else
-		sb_addstr(sb, "null");
-	sb_addstr(sb, "}}\n");
+	sb_addf(sb, ", \"unmatched_lines\": %lld}}\n", (long long)h->unmatched);
 }
 
 /* --- CSV ----------------------------------------------------------------- */
@@ -755,7 +751,7 @@ csv_report(struct strbuf *sb, const struct report *r, int64_t limit)
 	csv_health(sb, "bytes_ingested", h->bytes_ingested, 0, 1);
 	csv_health(sb, "last_ingest", h->last_ingest, 1, h->last_ingest != 0);
 	csv_health(sb, "last_purge", h->last_purge, 1, h->last_purge != 0);
-	csv_health(sb, "unmatched_lines", h->unmatched, 0, h->unmatched >= 0);
+	csv_health(sb, "unmatched_lines", h->unmatched, 0, 1);
 }
 
 /* --- text ---------------------------------------------------------------- */
@@ -945,11 +941,9 @@ text_report(const struct report *r, int64_t limit)
 		printf("  last purge    %s\n", a);
 	} else
 		printf("  last purge    never\n");
-	if (h->unmatched >= 0)
-		printf("  unmatched     %lld lines\n", (long long)h->unmatched);
-	else
-		printf("  unmatched     not recorded (ingest --json prints "
-		    "suspicious_unmatched; rules test lists them)\n");
+	printf("  unmatched     %lld lines%s\n", (long long)h->unmatched,
+	    h->unmatched > 0 ? " (relayscope rules test FILE lists them)" :
+	    "");
 }
 
 /* --- the command ----------------------------------------------------------- */

@@ -26,6 +26,7 @@ struct wbatch {
 	size_t		 n;
 	int64_t		 end;
 	uint64_t	 lines;
+	uint64_t	 unmatched;
 	uint64_t	 counts[EV__COUNT];
 	struct wbatch	*next;
 };
@@ -164,9 +165,11 @@ store_batch(struct writer *w, struct wbatch *b, char **cause)
 	}
 	w->src.offset = b->end;
 	w->src.lines += (int64_t)b->lines;
+	w->src.unmatched += (int64_t)b->unmatched;
 	if (store_checkpoint(w->st, &w->src, cause) != 0 ||
 	    store_commit(w->st, cause) != 0) {
 		w->src.lines -= (int64_t)b->lines;
+		w->src.unmatched -= (int64_t)b->unmatched;
 		return -1;
 	}
 	return 0;
@@ -212,6 +215,7 @@ run(void *arg)
 		sb_reset(&b->data);
 		b->n = 0;
 		b->lines = 0;
+		b->unmatched = 0;
 		memset(b->counts, 0, sizeof(b->counts));
 		b->next = w->freelist;
 		w->freelist = b;
@@ -301,13 +305,15 @@ writer_add(struct writer *w, const struct event *ev)
 }
 
 int
-writer_submit(struct writer *w, int64_t end, uint64_t lines, char **cause)
+writer_submit(struct writer *w, int64_t end, uint64_t lines,
+    uint64_t unmatched, char **cause)
 {
 	struct wbatch *b = w->fill;
 	int	 rc;
 
 	b->end = end;
 	b->lines = lines;
+	b->unmatched = unmatched;
 	b->next = NULL;
 	pthread_mutex_lock(&w->mu);
 	if (w->tail != NULL)

@@ -34,11 +34,12 @@ void	 writer_source(struct writer *, const struct store_source *);
 void	 writer_add(struct writer *, const struct event *);
 /*
  * Hands the batch over with its checkpoint: the source's content up to
- * offset end is stored, lines more lines. Returns -1 (cause) when an
+ * offset end is stored, lines more lines, of which unmatched looked like
+ * a denial or a login that no rule read. Returns -1 (cause) when an
  * earlier batch failed.
  */
 int	 writer_submit(struct writer *, int64_t end, uint64_t lines,
-	    char **cause);
+	    uint64_t unmatched, char **cause);
 /* Waits until everything submitted is committed (or has failed). */
 int	 writer_sync(struct writer *, char **cause);
 /* Committed so far: events by kind, and lines. */

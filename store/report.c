@@ -172,17 +172,17 @@ int
 store_report_health(struct store *st, struct store_health *h, char **cause)
 {
 	sqlite3_stmt *s;
-	char	 buf[32], *end;
+	char	 buf[32];
 	int	 rc;
 
 	memset(h, 0, sizeof(*h));
-	h->unmatched = -1;
 	/* min and max of time: two seeks on events_time. */
 	if (store_q_prepare(st, "SELECT (SELECT min(time) FROM events), "
 	    "(SELECT max(time) FROM events), (SELECT count(*) FROM sources), "
 	    "(SELECT total(lines) FROM sources), "
 	    "(SELECT total(offset) FROM sources), "
-	    "(SELECT max(last_ingest) FROM sources)", &s, cause) != 0)
+	    "(SELECT max(last_ingest) FROM sources), "
+	    "(SELECT total(unmatched) FROM sources)", &s, cause) != 0)
 		return -1;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		h->first_event = sqlite3_column_int64(s, 0);
@@ -191,6 +191,7 @@ store_report_health(struct store *st, struct store_health *h, char **cause)
 		h->lines_ingested = (int64_t)sqlite3_column_double(s, 3);
 		h->bytes_ingested = (int64_t)sqlite3_column_double(s, 4);
 		h->last_ingest = sqlite3_column_int64(s, 5);
+		h->unmatched = (int64_t)sqlite3_column_double(s, 6);
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW)
@@ -200,13 +201,5 @@ store_report_health(struct store *st, struct store_health *h, char **cause)
 		return -1;
 	if (rc > 0)
 		h->last_purge = strtoll(buf, NULL, 10);
-	if ((rc = store_meta_get(st, "unmatched_lines", buf, sizeof(buf),
-	    cause)) < 0)
-		return -1;
-	if (rc > 0) {
-		h->unmatched = strtoll(buf, &end, 10);
-		if (*end != '\0' || h->unmatched < 0)
-			h->unmatched = -1;
-	}
 	return 0;
 }

@@ -118,6 +118,8 @@ static const char *const migrations[] = {
 	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
 	"  offset INTEGER NOT NULL,"
 	"  raw TEXT NOT NULL);",
+	/* 2: lines that look like a denial or a login that no rule read */
+	"ALTER TABLE sources ADD COLUMN unmatched INTEGER NOT NULL DEFAULT 0;",
 };
 
 /*
@@ -539,12 +541,12 @@ store_open(const char *path, int flags, char **cause)
 	    "source_id, offset, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
 	    "?,?,?,?,?,?)", cause) != 0 ||
 	    prepare(st, &st->src_insert, "INSERT INTO sources(ident, head_len,"
-	    " name, offset, lines, first_ingest, last_ingest) VALUES "
-	    "(?,?,?,?,?,strftime('%s','now'),strftime('%s','now'))",
+	    " name, offset, lines, unmatched, first_ingest, last_ingest) "
+	    "VALUES (?,?,?,?,?,?,strftime('%s','now'),strftime('%s','now'))",
 	    cause) != 0 ||
 	    prepare(st, &st->src_update, "UPDATE sources SET ident = ?, "
-	    "head_len = ?, name = ?, offset = ?, lines = ?, last_ingest = "
-	    "strftime('%s','now') WHERE id = ?", cause) != 0))
+	    "head_len = ?, name = ?, offset = ?, lines = ?, unmatched = ?, "
+	    "last_ingest = strftime('%s','now') WHERE id = ?", cause) != 0))
 		goto fail;
 	return st;
 fail:
@@ -654,6 +656,7 @@ fill_source(sqlite3_stmt *s, struct store_source *src)
 	src->head_len = sqlite3_column_int64(s, 2);
 	src->offset = sqlite3_column_int64(s, 3);
 	src->lines = sqlite3_column_int64(s, 4);
+	src->unmatched = sqlite3_column_int64(s, 6);
 	t = sqlite3_column_text(s, 5);
 	copy_field(src->name, sizeof(src->name), (const char *)t,
 	    t ? strlen((const char *)t) : 0);
@@ -676,7 +679,7 @@ store_source_lookup(struct store *st, const void *head, size_t len,
 	 * whose bytes this one starts with (the file grew since).
 	 */
 	if (sqlite3_prepare_v2(st->db, "SELECT id, ident, head_len, offset, "
-	    "lines, name FROM sources WHERE (head_len = ? AND ident = ?) OR "
+	    "lines, name, unmatched FROM sources WHERE (head_len = ? AND ident = ?) OR "
 	    "(head_len < ? AND head_len < ?) ORDER BY head_len DESC", -1, &s,
 	    NULL) != SQLITE_OK)
 		return db_cause(st, cause, "cannot look up sources");
@@ -720,8 +723,9 @@ store_checkpoint(struct store *st, struct store_source *src, char **cause)
 	sqlite3_bind_text(s, 3, src->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 4, src->offset);
 	sqlite3_bind_int64(s, 5, src->lines);
+	sqlite3_bind_int64(s, 6, src->unmatched);
 	if (src->id)
-		sqlite3_bind_int64(s, 6, src->id);
+		sqlite3_bind_int64(s, 7, src->id);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_reset(s);
 		return db_cause(st, cause, "cannot save the checkpoint");

@@ -49,7 +49,7 @@
 #include "../parser/parser.h"
 
 #define STORE_HEAD 1024		/* bytes of a source that identify it */
-#define STORE_SCHEMA 1
+#define STORE_SCHEMA 2
 
 struct store;
 
@@ -74,6 +74,8 @@ struct store_source {
 	int64_t	 head_len;
 	int64_t	 offset;	/* bytes of the source already stored */
 	int64_t	 lines;		/* lines already stored */
+	int64_t	 unmatched;	/* of them, lines that look like a denial
+				   or a login that no rule read */
 	char	 name[512];
 };
 
@@ -85,7 +87,10 @@ struct store_source {
  */
 int	 store_source_lookup(struct store *, const void *head, size_t len,
 	    struct store_source *src, char **cause);
-/* Inserts src (id 0) or updates its name, identity, offset and lines. */
+/*
+ * Inserts src (id 0) or updates its name, identity, offset, lines and
+ * unmatched lines.
+ */
 int	 store_checkpoint(struct store *, struct store_source *, char **cause);
 
 int	 store_put(struct store *, int64_t source_id, const struct event *,
@@ -280,8 +285,8 @@ struct store_health {
 	int64_t	 lines_ingested, bytes_ingested;
 	int64_t	 last_ingest;		/* latest source checkpoint; 0: none */
 	int64_t	 last_purge;		/* meta last_purge; 0: never */
-	int64_t	 unmatched;		/* meta unmatched_lines; -1: not
-					   recorded */
+	int64_t	 unmatched;		/* lines that look like a denial or
+					   a login that no rule read */
 };
 int	 store_report_health(struct store *, struct store_health *,
 	    char **cause);

@@ -233,3 +233,21 @@ case $c in
 *"customer,'-a"*) ok "csv: a leading - neutralized" ;;
 *) notok "csv: a leading - neutralized" ;;
 esac
+
+# Ingest health: lines that look like a denial or a login but that no rule
+# read are counted once each, with the checkpoint of the lines around them:
+# a second ingest of the same file adds none, new lines add theirs.
+mkconfig un.yaml
+good='Nov 22 17:00:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.10]: 554 5.7.1 <a@remote.example>: Relay access denied; from=<joe@example.net> to=<a@remote.example> proto=ESMTP helo=<pc>'
+{ echo "$good"; echo 'Nov 22 17:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from nowhere: Relay access denied'; echo "$good"; } >un.log
+n=$(jget "$(rs un.yaml ingest --json un.log)" suspicious_unmatched)
+eq "health: ingest saw the unreadable denial" "$n" 1
+eq "health: report counts it" "$(jget "$(rs un.yaml report --json)" ingest.unmatched_lines)" 1
+rs un.yaml ingest -q un.log
+eq "health: ingesting the file again adds nothing" \
+    "$(jget "$(rs un.yaml report --json)" ingest.unmatched_lines)" 1
+echo 'Nov 22 17:00:02 mx dovecot: pop3-login: Login: user=<joe>, method=PLAIN' >>un.log
+rs un.yaml ingest -q un.log
+eq "health: a new unreadable login line counts" \
+    "$(jget "$(rs un.yaml report --json)" ingest.unmatched_lines)" 2
+check "health: text says how to list them" sh -c "\"$BIN\" --config un.yaml report | grep -q 'unmatched     2 lines (relayscope rules test'"
