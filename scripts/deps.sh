@@ -5,7 +5,7 @@
 set -u
 want="gcc libc6-dev make pkg-config libsqlite3-dev libpcre2-dev libyaml-dev libncurses-dev zlib1g-dev tzdata"
 case "${1:-build}" in
-check) want="$want gzip procps tmux" ;;
+check) want="$want gzip procps python3 tmux" ;;
 bench) want="$want gzip procps python3 time" ;;
 esac
 missing=""
