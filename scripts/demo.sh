@@ -68,9 +68,17 @@ echo "(rules without a hit left out)"
 out=$("$RS" --config "$CONF" rules test "$S/sendmail/mail.log") || exit 1
 printf '%s\n' "$out" | grep -v '^  [^ ]*  *0$'
 
+echo
+echo "\$ relayscope --config $CONF report --limit 5"
+"$RS" --config "$CONF" report --limit 5 || exit 1
+
 cat <<EOF
 
 Try next:
+  ./relayscope --config $CONF probes
+  ./relayscope --config $CONF why 127.0.0.66          # the sample's open-relay scanner
+  ./relayscope --config $CONF customer joe
+  ./relayscope --config $CONF report --json
   ./relayscope --config $CONF stats --json
   ./relayscope --config $CONF rules test --tsv $S/exim/mainlog
   ./relayscope --config $CONF rules test $S/postfix-dovecot-syslog/mail.log
