@@ -63,8 +63,6 @@ struct ingest {
 	struct strbuf	 files_json;
 	double		 started;
 	double		 last_progress;
-	uint64_t	 unmatched_sent;	/* the parser's unmatched lines
-						   handed to the writer */
 };
 
 /* The batch being filled for one source. */
@@ -73,6 +71,7 @@ struct batch {
 	uint64_t n;		/* events in this batch */
 	double	 opened;	/* when its first line was read */
 	uint64_t lines;		/* lines in this batch */
+	uint64_t unmatched;	/* of them, looking like events no rule read */
 	int64_t	 end;		/* content offset after the last line read */
 };
 
@@ -135,16 +134,12 @@ drain(struct ingest *in, struct batch *b)
 static int
 commit(struct ingest *in, struct batch *b, char **cause)
 {
-	uint64_t unmatched = parser_get_stats(in->p)->unmatched_suspicious;
-
 	if (b->n == 0 && b->lines == 0)
 		return 0;
-	/* The batch's lines that looked like events but no rule read. */
-	if (writer_submit(in->w, b->end, b->lines, unmatched -
-	    in->unmatched_sent, cause) != 0)
+	if (writer_submit(in->w, b->end, b->lines, b->unmatched, cause) != 0)
 		return -1;
-	in->unmatched_sent = unmatched;
 	b->lines = 0;
+	b->unmatched = 0;
 	b->n = 0;
 	return 0;
 }
@@ -231,6 +226,7 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 			continue;
 		}
 		parser_feed(in->p, line, len, off);
+		b->unmatched += parser_last_suspicious(in->p) != 0;
 		drain(in, b);
 		if (parser_settled(in->p) && batch_due(b)) {
 			if (commit(in, b, cause) != 0)
@@ -405,8 +401,13 @@ reopen:
 	reader_close(&r);
 	return 0;
 fail:
-	/* Whatever was submitted commits or fails; then the store is idle. */
+	/*
+	 * Whatever was submitted commits or fails; then the store is idle.
+	 * What was read since is dropped, so none of it is stored under the
+	 * next source: this one resumes from its last checkpoint.
+	 */
 	writer_sync(in->w, NULL);
+	writer_discard(in->w);
 	refresh_totals(in);
 	parser_flush(in->p);
 	while (parser_next(in->p) != NULL)

@@ -304,6 +304,18 @@ writer_add(struct writer *w, const struct event *ev)
 	w->fill->counts[ev->kind]++;
 }
 
+void
+writer_discard(struct writer *w)
+{
+	struct wbatch *b = w->fill;
+
+	sb_reset(&b->data);
+	b->n = 0;
+	b->lines = 0;
+	b->unmatched = 0;
+	memset(b->counts, 0, sizeof(b->counts));
+}
+
 int
 writer_submit(struct writer *w, int64_t end, uint64_t lines,
     uint64_t unmatched, char **cause)

@@ -40,6 +40,8 @@ void	 writer_add(struct writer *, const struct event *);
  */
 int	 writer_submit(struct writer *, int64_t end, uint64_t lines,
 	    uint64_t unmatched, char **cause);
+/* Drops the events added since the last submit (ingest thread). */
+void	 writer_discard(struct writer *);
 /* Waits until everything submitted is committed (or has failed). */
 int	 writer_sync(struct writer *, char **cause);
 /* Committed so far: events by kind, and lines. */

@@ -49,9 +49,9 @@
  *
  * A passive checkpoint copies the WAL as it was when it started; the WAL
  * starts over only when all of it was copied, so while the writer keeps
- * committing it would grow. After each background pass the writer copies
- * the few frames committed meanwhile itself (and syncs only those), and
- * its next transaction starts the WAL over.
+ * committing it would grow. When a background pass left frames behind,
+ * the writer copies them itself at its next commit (and syncs only
+ * those), and its next transaction starts the WAL over.
  */
 #define CKPT_FRAMES	1000	/* 16 MiB: SQLite's own default; the
 				   environment's RELAYSCOPE_WAL_PAGES sets
@@ -65,7 +65,8 @@ struct checkpointer {
 	int		 frames;	/* WAL frames that call for a pass */
 	int		 due;		/* a pass is asked for */
 	int		 running;	/* a pass runs */
-	int		 passed;	/* a pass ended since the writer's last */
+	int		 passed;	/* a pass left frames behind: the writer
+					   copies them at its next commit */
 	int		 stop;
 };
 
@@ -353,6 +354,7 @@ static void *
 checkpoint_loop(void *arg)
 {
 	struct checkpointer *c = arg;
+	int	 frames, copied;
 
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
@@ -363,12 +365,18 @@ checkpoint_loop(void *arg)
 		c->due = 0;
 		c->running = 1;
 		pthread_mutex_unlock(&c->mu);
-		/* Busy (another checkpoint runs) or full: the next one retries. */
+		/*
+		 * Busy (another checkpoint runs) or full: the next one
+		 * retries. A pass that copied the whole WAL lets the writer's
+		 * next transaction start it over; one that left frames asks
+		 * the writer to copy them.
+		 */
+		frames = copied = -1;
 		sqlite3_wal_checkpoint_v2(c->db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		    SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
 		pthread_mutex_lock(&c->mu);
 		c->running = 0;
-		c->passed = 1;
+		c->passed = copied < frames;
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
@@ -411,7 +419,8 @@ checkpointer_start(struct store *st, char **cause)
 	c->frames = env != NULL && atoi(env) > 0 ? atoi(env) : CKPT_FRAMES;
 	/* A connection knows the file is in WAL mode once it has read it. */
 	if (sqlite3_open_v2(st->path, &c->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK || sqlite3_exec(c->db,
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK || sqlite3_exec(c->db,
 	    "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		set_cause(cause, "database '%s': cannot open: %s", st->path,

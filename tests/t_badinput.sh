@@ -120,3 +120,24 @@ grep -q "bad.yaml:2:1: unknown key 'relay_network' (did you mean relay_networks?
 printf 'database: %s/bad.db\nrelay_networks: [192.0.2.1/24]\n' "$WORK" >bad2.yaml
 "$BIN" --config bad2.yaml ingest fine.log 2>err.txt
 grep -q "bad2.yaml:2:.*host bits" err.txt && ok "bad config: a bad network is named" || { notok "bad network message"; cat err.txt; }
+
+# A source that fails midway (a .gz cut short, as while it is being
+# compressed) keeps only what it committed; nothing read after that is
+# stored under the next source, and the whole file later adds exactly the
+# rest.
+mkconfig cut.yaml
+i=0
+while [ $i -lt 2200 ]; do good $((i % 60)); i=$((i + 1)); done >full.log
+echo 'Nov 22 17:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from nowhere: Relay access denied' >>full.log
+gzip -c full.log >full.gz
+head -c $(($(wc -c <full.gz) - 20)) full.gz >cut.gz
+{ good 1; echo 'Nov 22 17:00:02 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from nowhere: Relay access denied'; } >other.log
+rs cut.yaml ingest -q cut.gz other.log 2>/dev/null
+cut_stored=$(stat1 cut.yaml events.relay_denial)
+rs cut.yaml ingest -q full.gz
+eq "cut .gz, then whole: every denial stored once" \
+    "$(stat1 cut.yaml events.relay_denial)" 2201
+eq "cut .gz, then whole: every unmatched line counted once" \
+    "$(jget "$(rs cut.yaml report --json)" ingest.unmatched_lines)" 2
+eq "cut .gz: its uncommitted lines not stored under the next file" \
+    "$cut_stored" 1
