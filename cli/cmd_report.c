@@ -591,7 +591,14 @@ json_report(struct strbuf *sb, const struct report *r, int64_t limit)
 	js_time(sb, h->last_ingest, h->last_ingest != 0);
 	sb_addstr(sb, ", \"last_purge\": ");
 	js_time(sb, h->last_purge, h->last_purge != 0);
-	sb_addf(sb, ", \"unmatched_lines\": %lld}}\n", (long long)h->unmatched);
+	sb_addstr(sb, ", \"unmatched_lines\": ");
+	if (h->unmatched >= 0)
+		sb_addf(sb, "%lld", (long long)h->unmatched);
+	else
+		sb_addstr(sb, "null");
+	sb_addstr(sb, ", \"unmatched_since\": ");
+	js_time(sb, h->unmatched_since, h->unmatched_since != 0);
+	sb_addstr(sb, "}}\n");
 }
 
 /* --- CSV ----------------------------------------------------------------- */
@@ -751,7 +758,9 @@ csv_report(struct strbuf *sb, const struct report *r, int64_t limit)
 	csv_health(sb, "bytes_ingested", h->bytes_ingested, 0, 1);
 	csv_health(sb, "last_ingest", h->last_ingest, 1, h->last_ingest != 0);
 	csv_health(sb, "last_purge", h->last_purge, 1, h->last_purge != 0);
-	csv_health(sb, "unmatched_lines", h->unmatched, 0, 1);
+	csv_health(sb, "unmatched_lines", h->unmatched, 0, h->unmatched >= 0);
+	csv_health(sb, "unmatched_since", h->unmatched_since, 1,
+	    h->unmatched_since != 0);
 }
 
 /* --- text ---------------------------------------------------------------- */
@@ -941,9 +950,19 @@ text_report(const struct report *r, int64_t limit)
 		printf("  last purge    %s\n", a);
 	} else
 		printf("  last purge    never\n");
-	printf("  unmatched     %lld lines%s\n", (long long)h->unmatched,
-	    h->unmatched > 0 ? " (relayscope rules test FILE lists them)" :
-	    "");
+	if (h->unmatched < 0)
+		printf("  unmatched     not counted yet (the next ingest "
+		    "upgrades the database)\n");
+	else {
+		printf("  unmatched     %lld line%s", (long long)h->unmatched,
+		    h->unmatched == 1 ? "" : "s");
+		if (h->unmatched_since != 0) {
+			fmt_iso_utc(h->unmatched_since, a, sizeof(a));
+			printf(" since %s", a);
+		}
+		printf("%s\n", h->unmatched > 0 ? " (relayscope rules test FILE "
+		    "lists them)" : "");
+	}
 }
 
 /* --- the command ----------------------------------------------------------- */

@@ -177,12 +177,19 @@ store_report_health(struct store *st, struct store_health *h, char **cause)
 
 	memset(h, 0, sizeof(*h));
 	/* min and max of time: two seeks on events_time. */
-	if (store_q_prepare(st, "SELECT (SELECT min(time) FROM events), "
+	/* Schema 1 (read before the next ingest migrates it) counts none. */
+	if (store_q_prepare(st, store_schema(st) >= 2 ?
+	    "SELECT (SELECT min(time) FROM events), "
 	    "(SELECT max(time) FROM events), (SELECT count(*) FROM sources), "
 	    "(SELECT total(lines) FROM sources), "
 	    "(SELECT total(offset) FROM sources), "
 	    "(SELECT max(last_ingest) FROM sources), "
-	    "(SELECT total(unmatched) FROM sources)", &s, cause) != 0)
+	    "(SELECT total(unmatched) FROM sources)" :
+	    "SELECT (SELECT min(time) FROM events), "
+	    "(SELECT max(time) FROM events), (SELECT count(*) FROM sources), "
+	    "(SELECT total(lines) FROM sources), "
+	    "(SELECT total(offset) FROM sources), "
+	    "(SELECT max(last_ingest) FROM sources), -1", &s, cause) != 0)
 		return -1;
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		h->first_event = sqlite3_column_int64(s, 0);
@@ -201,5 +208,10 @@ store_report_health(struct store *st, struct store_health *h, char **cause)
 		return -1;
 	if (rc > 0)
 		h->last_purge = strtoll(buf, NULL, 10);
+	if ((rc = store_meta_get(st, "unmatched_since", buf, sizeof(buf),
+	    cause)) < 0)
+		return -1;
+	if (rc > 0)
+		h->unmatched_since = strtoll(buf, NULL, 10);
 	return 0;
 }

@@ -78,6 +78,7 @@ struct store {
 	sqlite3_stmt	*src_insert;
 	sqlite3_stmt	*src_update;
 	int		 in_tx;
+	int		 version;	/* of the schema */
 	int		 deferred;	/* some index is missing */
 	int64_t		 rows;		/* about the events at open */
 	int64_t		 loaded;	/* events committed since open */
@@ -119,8 +120,13 @@ static const char *const migrations[] = {
 	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
 	"  offset INTEGER NOT NULL,"
 	"  raw TEXT NOT NULL);",
-	/* 2: lines that look like a denial or a login that no rule read */
-	"ALTER TABLE sources ADD COLUMN unmatched INTEGER NOT NULL DEFAULT 0;",
+	/*
+	 * 2: lines that look like a denial or a login that no rule read;
+	 * counted from now on (meta unmatched_since when sources came before)
+	 */
+	"ALTER TABLE sources ADD COLUMN unmatched INTEGER NOT NULL DEFAULT 0;"
+	"INSERT OR REPLACE INTO meta(key, value) SELECT 'unmatched_since', "
+	"strftime('%s', 'now') WHERE EXISTS (SELECT 1 FROM sources);",
 };
 
 /*
@@ -201,13 +207,23 @@ migrate(struct store *st, int readonly, char **cause)
 		return set_cause(cause, "database '%s' has schema %d, newer than "
 		    "this relayscope knows (%d): upgrade relayscope", st->path,
 		    version, n);
+	st->version = version;
 	if (version == n)
 		return 0;
+	/*
+	 * A reader takes a database of an older schema as it is (every
+	 * query reads what schema 1 has; store_report_health says what is
+	 * missing): the helpdesk keeps working after an upgrade until the
+	 * next ingest migrates it.
+	 */
+	if (readonly && version == 0)
+		return set_cause(cause, "database '%s' is empty: run "
+		    "'relayscope ingest' first", st->path);
 	if (readonly)
-		return set_cause(cause, "database '%s' is empty or has an old "
-		    "schema: run 'relayscope ingest' first", st->path);
+		return 0;
 	if (exec(st, "BEGIN IMMEDIATE", cause) != 0)
 		return -1;
+	st->version = n;
 	for (i = version; i < n; i++) {
 		char	 sql[64];
 
@@ -567,6 +583,12 @@ sqlite3 *
 store_sqlite(struct store *st)
 {
 	return st->db;
+}
+
+int
+store_schema(const struct store *st)
+{
+	return st->version;
 }
 
 void

@@ -286,7 +286,10 @@ struct store_health {
 	int64_t	 last_ingest;		/* latest source checkpoint; 0: none */
 	int64_t	 last_purge;		/* meta last_purge; 0: never */
 	int64_t	 unmatched;		/* lines that look like a denial or
-					   a login that no rule read */
+					   a login that no rule read; -1:
+					   not counted (schema 1) */
+	int64_t	 unmatched_since;	/* counted from then on (sources
+					   came before the count); 0: all */
 };
 int	 store_report_health(struct store *, struct store_health *,
 	    char **cause);

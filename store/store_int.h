@@ -12,6 +12,8 @@
 
 /* The connection of an open store. */
 sqlite3	*store_sqlite(struct store *);
+/* Its schema version (a reader may have an older one than STORE_SCHEMA). */
+int	 store_schema(const struct store *);
 /* Sets *cause to "database: what: SQLite's message"; returns -1. */
 int	 store_q_cause(struct store *, char **cause, const char *what);
 /* Prepares sql into *s, or sets *s to NULL and *cause; returns 0 or -1. */

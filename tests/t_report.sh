@@ -251,3 +251,21 @@ rs un.yaml ingest -q un.log
 eq "health: a new unreadable login line counts" \
     "$(jget "$(rs un.yaml report --json)" ingest.unmatched_lines)" 2
 check "health: text says how to list them" sh -c "\"$BIN\" --config un.yaml report | grep -q 'unmatched     2 lines (relayscope rules test'"
+
+# After an upgrade: a database of schema 1 is read as it is (the helpdesk
+# keeps working) and says its unmatched lines are not counted; the next
+# ingest upgrades it and counts from then on.
+mkconfig old.yaml
+rs old.yaml ingest -q un.log
+"$ROOT/build/tests/helper_schema1" old.db
+j=$(rs old.yaml report --json)
+eq "schema 1: report still works" "$(jget "$j" denials)" 2
+eq "schema 1: unmatched not counted" "$(jget "$j" ingest.unmatched_lines)" null
+check "schema 1: why still works" sh -c "\"$BIN\" --config old.yaml why 192.0.2.10 | grep -q 'denial #'"
+echo 'Nov 22 17:00:03 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from nowhere: Relay access denied' >>un.log
+rs old.yaml ingest -q un.log
+j=$(rs old.yaml report --json)
+eq "schema 1, then ingest: counts the new line" "$(jget "$j" ingest.unmatched_lines)" 1
+[ "$(jget "$j" ingest.unmatched_since)" != null ] &&
+    ok "schema 1, then ingest: says since when it counts" ||
+    notok "schema 1, then ingest: no unmatched_since"
