@@ -243,7 +243,8 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 	if (rc < 0 && !stop_requested)
 		return set_cause(cause, "cannot read '%s': %s", r->name,
 		    strerror(r->read_error));
-	b->end = r->pos;
+	/* Inside an over-long line still being written: resume at its start. */
+	b->end = r->skipping ? r->skip_from : r->pos;
 	return 0;
 }
 

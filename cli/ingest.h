@@ -37,6 +37,8 @@ struct reader {
 	int64_t		 pos;		/* content offset of buf[start] */
 	int		 eof;
 	int		 skipping;	/* inside an over-long line */
+	int64_t		 skip_from;	/* where that line starts: a checkpoint
+					   never lies inside it */
 	int64_t		 lineno;	/* lines yielded or skipped so far */
 	uint64_t	 too_long;
 	int		 read_error;	/* errno of a failed read */

@@ -285,6 +285,7 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 			if (!r->skipping) {
 				r->lineno++;
 				r->too_long++;
+				r->skip_from = r->pos;
 			}
 			r->skipping = 1;
 			r->start += have;

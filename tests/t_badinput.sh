@@ -141,3 +141,17 @@ eq "cut .gz, then whole: every unmatched line counted once" \
     "$(jget "$(rs cut.yaml report --json)" ingest.unmatched_lines)" 2
 eq "cut .gz: its uncommitted lines not stored under the next file" \
     "$cut_stored" 1
+
+# A line over 64 KiB still being written when the ingest reaches the end
+# of the file: the next ingest starts at its beginning, so its tail (here
+# shaped like a denial) is never read as a line of its own.
+mkconfig grow.yaml
+{ good 1; head -c 100000 /dev/zero | tr '\0' x; } >grow.log
+rs grow.yaml ingest -q grow.log 2>/dev/null
+{ printf ' '; good 5; good 6; } >>grow.log
+rs grow.yaml ingest -q grow.log 2>/dev/null
+eq "over-long line growing at the end: its tail is not an event" \
+    "$(stat1 grow.yaml events.relay_denial)" 2
+# Lines stored: the two good ones around it (an over-long line is skipped).
+eq "over-long line growing at the end: its tail is not a line" \
+    "$(stat1 grow.yaml lines_ingested)" 2
