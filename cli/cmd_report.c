@@ -1049,7 +1049,9 @@ cmd_report(struct cli *cli, int argc, char **argv)
 	if ((c.st = store_open(cfg.database, STORE_READONLY, &c.cause)) ==
 	    NULL)
 		goto out;
-	if (store_report_health(c.st, &r.health, &c.cause) != 0 ||
+	/* The health's first event and the scan must see the same data. */
+	if (store_snapshot(c.st, &c.cause) != 0 ||
+	    store_report_health(c.st, &r.health, &c.cause) != 0 ||
 	    (c.prior = store_prior_open(c.st, o.services, o.n_services,
 	    &c.cause)) == NULL)
 		goto out;
@@ -1093,6 +1095,8 @@ out:
 	sb_release(&sb);
 	policy_stream_free(c.ps);
 	store_prior_close(c.prior);
+	if (c.st != NULL)
+		store_snapshot_end(c.st);
 	store_close(c.st);
 	config_release(&cfg);
 	return rc;

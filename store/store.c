@@ -628,6 +628,19 @@ store_begin(struct store *st, char **cause)
 }
 
 int
+store_snapshot(struct store *st, char **cause)
+{
+	/* Deferred: the snapshot is taken by the first read. */
+	return exec(st, "BEGIN", cause);
+}
+
+void
+store_snapshot_end(struct store *st)
+{
+	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+}
+
+int
 store_commit(struct store *st, char **cause)
 {
 	if (exec(st, "COMMIT", cause) != 0) {

@@ -66,6 +66,12 @@ void	 store_close(struct store *);
 
 int	 store_begin(struct store *, char **cause);
 int	 store_commit(struct store *, char **cause);
+/*
+ * A reader's snapshot: every query between the two sees the database as it
+ * was at the first, whatever an ingest commits meanwhile.
+ */
+int	 store_snapshot(struct store *, char **cause);
+void	 store_snapshot_end(struct store *);
 void	 store_rollback(struct store *);
 
 struct store_source {
