@@ -794,11 +794,18 @@ text_case(const struct case_ *c, const struct policy_opts *o, int64_t now)
 		    w, v->failed_logins);
 	printf("    in relay_networks: %s\n", v->in_relay_networks ? "yes" :
 	    "no");
-	printf("    probe score %d%s: %d attempts, %d domains, %d senders, "
-	    "%d tricks, %d failed logins, %.1f/min\n", c->probe.score,
-	    c->probe.flagged ? " (flagged)" : "", c->probe.attempts,
-	    c->probe.domains, c->probe.senders, c->probe.tricks,
-	    c->probe.failed_logins, c->probe.per_minute);
+	/* The figures of the busiest probe window around the denial. */
+	fmt_duration(o->probe.window > 0 ? o->probe.window : 3600, a,
+	    sizeof(a));
+	printf("    probe score %d%s, in the busiest %s around it: %d "
+	    "attempt%s, %d domain%s, %d sender%s, %d trick%s, %d failed "
+	    "login%s, %.1f/min\n", c->probe.score,
+	    c->probe.flagged ? " (flagged)" : "", a, c->probe.attempts,
+	    c->probe.attempts == 1 ? "" : "s", c->probe.domains,
+	    c->probe.domains == 1 ? "" : "s", c->probe.senders,
+	    c->probe.senders == 1 ? "" : "s", c->probe.tricks,
+	    c->probe.tricks == 1 ? "" : "s", c->probe.failed_logins,
+	    c->probe.failed_logins == 1 ? "" : "s", c->probe.per_minute);
 	printf("  evidence\n");
 	evidence_line("denial", d);
 	evidence_line("login", find_row(c, v->last_login.login_id));
