@@ -55,6 +55,13 @@ int	 cli_diagnose(struct store *, const struct policy_opts *,
  */
 int	 cli_diagnose_all(struct store *, const struct policy_opts *,
 	    struct store_event *d, size_t n, struct verdict *v, char **cause);
+/*
+ * The start of a denial's JSON object, as why and customer give it:
+ * {"id", "time", "ip", "sender" (null when unknown), "recipient"; the
+ * caller adds the rest and the closing brace.
+ */
+struct strbuf;
+void	 cli_json_denial_head(struct strbuf *, const struct store_event *);
 /* The policy options of cfg (its strings, not copies): keep cfg loaded. */
 void	 cli_policy_opts(const struct config *, struct policy_opts *);
 /*

@@ -88,19 +88,7 @@ static void
 json_denial(struct strbuf *sb, const struct store_event *d,
     const struct verdict *v)
 {
-	char	 t[32];
-
-	fmt_iso_utc(d->time, t, sizeof(t));
-	sb_addf(sb, "{\"id\": %lld, \"time\": \"%s\", \"ip\": ",
-	    (long long)d->id, t);
-	sb_json_quoted(sb, d->ip);
-	sb_addstr(sb, ", \"sender\": ");
-	if (d->has_sender)
-		sb_json_quoted(sb, d->sender);
-	else
-		sb_addstr(sb, "null");
-	sb_addstr(sb, ", \"recipient\": ");
-	sb_json_quoted(sb, d->recipient);
+	cli_json_denial_head(sb, d);
 	sb_addf(sb, ", \"headline\": \"%s\", \"evidence_class\": \"%s\", "
 	    "\"probe\": %s, \"advice\": ", policy_headline_name(v->headline),
 	    policy_class_name(v->evidence_class), v->probe ? "true" : "false");

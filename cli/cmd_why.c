@@ -633,6 +633,22 @@ js_time(struct strbuf *sb, int64_t t)
 	sb_json_quoted(sb, buf);
 }
 
+void
+cli_json_denial_head(struct strbuf *sb, const struct store_event *d)
+{
+	sb_addf(sb, "{\"id\": %lld, \"time\": ", (long long)d->id);
+	js_time(sb, d->time);
+	sb_addstr(sb, ", \"ip\": ");
+	sb_json_quoted(sb, d->ip);
+	sb_addstr(sb, ", \"sender\": ");
+	if (d->has_sender)
+		sb_json_quoted(sb, d->sender);
+	else
+		sb_addstr(sb, "null");
+	sb_addstr(sb, ", \"recipient\": ");
+	sb_json_quoted(sb, d->recipient);
+}
+
 static void
 json_probe(struct strbuf *sb, const struct policy_probe *p)
 {
@@ -650,17 +666,7 @@ json_case(struct strbuf *sb, const struct case_ *c)
 	const struct store_event *d = c->d;
 	const struct verdict *v = &c->v;
 
-	sb_addf(sb, "{\"id\": %lld, \"time\": ", (long long)d->id);
-	js_time(sb, d->time);
-	sb_addstr(sb, ", \"ip\": ");
-	sb_json_quoted(sb, d->ip);
-	sb_addstr(sb, ", \"sender\": ");
-	if (d->has_sender)
-		sb_json_quoted(sb, d->sender);
-	else
-		sb_addstr(sb, "null");
-	sb_addstr(sb, ", \"recipient\": ");
-	sb_json_quoted(sb, d->recipient);
+	cli_json_denial_head(sb, d);
 	sb_addstr(sb, ", \"mta\": ");
 	sb_json_quoted(sb, d->mta);
 	sb_addf(sb, ", \"code\": %d, \"temporary\": %s, \"headline\": \"%s\", "

@@ -474,8 +474,6 @@ store_probe_scan(struct store *st, int64_t since, int64_t until,
     int (*fn)(const struct store_event *, void *), void *arg, char **cause)
 {
 	sqlite3_stmt *s;
-	struct store_event *e = xmalloc(sizeof(*e));
-	int	 rc;
 
 	/*
 	 * In ip order: events_ip_time gives it without a sort when the
@@ -485,22 +483,29 @@ store_probe_scan(struct store *st, int64_t since, int64_t until,
 	if (store_q_prepare(st, "SELECT " COLS " FROM events WHERE "
 	    "ip IS NOT NULL AND time >= ?6 AND time <= ?7 AND "
 	    "(kind IN (?8, ?9) OR kind = ?10) ORDER BY ip, time, id", &s,
-	    cause) != 0) {
-		free(e);
+	    cause) != 0)
 		return -1;
-	}
 	bind_range(s, since, until, EV_RELAY_DENIAL, EV_RELAY_DENIAL_TEMP);
 	sqlite3_bind_int(s, 10, EV_LOGIN_FAILED);
+	return store_each_row(st, s, fn, arg, cause);
+}
+
+int
+store_each_row(struct store *st, sqlite3_stmt *s,
+    int (*fn)(const struct store_event *, void *), void *arg, char **cause)
+{
+	struct store_event *e = xmalloc(sizeof(*e));
+	int	 rc;
+
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		store_read_row(s, e, 0);
-		if (fn(e, arg) != 0) {
-			sqlite3_finalize(s);
-			free(e);
-			return -1;
-		}
+		if (fn(e, arg) != 0)
+			break;
 	}
 	sqlite3_finalize(s);
 	free(e);
+	if (rc == SQLITE_ROW)
+		return -1;
 	if (rc != SQLITE_DONE)
 		return store_q_cause(st, cause, "cannot read events");
 	return 0;

@@ -29,8 +29,6 @@ store_report_scan(struct store *st, int64_t from, int64_t to,
     int (*fn)(const struct store_event *, void *), void *arg, char **cause)
 {
 	sqlite3_stmt *s;
-	struct store_event *e;
-	int	 rc;
 
 	if (store_q_prepare(st, sql_scan, &s, cause) != 0)
 		return -1;
@@ -40,20 +38,7 @@ store_report_scan(struct store *st, int64_t from, int64_t to,
 	sqlite3_bind_int(s, 4, EV_RELAY_DENIAL_TEMP);
 	sqlite3_bind_int(s, 5, EV_LOGIN_OK);
 	sqlite3_bind_int(s, 6, EV_LOGIN_FAILED);
-	e = xcalloc(1, sizeof(*e));
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		store_read_row(s, e, 0);
-		if (fn(e, arg) != 0) {
-			sqlite3_finalize(s);
-			free(e);
-			return -1;
-		}
-	}
-	sqlite3_finalize(s);
-	free(e);
-	if (rc != SQLITE_DONE)
-		return store_q_cause(st, cause, "cannot read events");
-	return 0;
+	return store_each_row(st, s, fn, arg, cause);
 }
 
 static int

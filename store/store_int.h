@@ -33,6 +33,14 @@ void	 store_column_ip(sqlite3_stmt *, int i, char out[IP_TEXT_MAX]);
  * to free) only when with_raw.
  */
 void	 store_read_row(sqlite3_stmt *, struct store_event *e, int with_raw);
+/*
+ * Steps s (selecting the columns of store_read_row, raw aside), calling
+ * fn for each row, and finalizes it. Returns 0, or -1: fn returned
+ * non-zero (its cause is its own) or the read failed (*cause set).
+ */
+int	 store_each_row(struct store *, sqlite3_stmt *s,
+	    int (*fn)(const struct store_event *, void *), void *arg,
+	    char **cause);
 /* Column i as text into dst, truncated as copy_field does; "" for NULL. */
 void	 store_column_str(sqlite3_stmt *, int i, char *dst, size_t size);
 
