@@ -71,6 +71,7 @@ struct batch {
 	uint64_t n;		/* events in this batch */
 	double	 opened;	/* when its first line was read */
 	uint64_t lines;		/* lines in this batch */
+	uint64_t clocked;	/* lines when the clock was last read */
 	uint64_t unmatched;	/* of them, looking like events no rule read */
 	int64_t	 end;		/* content offset after the last line read */
 };
@@ -139,17 +140,22 @@ commit(struct ingest *in, struct batch *b, char **cause)
 	if (writer_submit(in->w, b->end, b->lines, b->unmatched, cause) != 0)
 		return -1;
 	b->lines = 0;
+	b->clocked = 0;
 	b->unmatched = 0;
 	b->n = 0;
 	return 0;
 }
 
 static int
-batch_due(const struct batch *b)
+batch_due(struct batch *b)
 {
+	if (b->n >= BATCH_EVENTS)
+		return 1;
 	/* The clock is read every 4096 lines: about every millisecond. */
-	return b->n >= BATCH_EVENTS || ((b->lines & 4095) == 0 &&
-	    now_mono() - b->opened >= BATCH_SECONDS);
+	if (b->lines - b->clocked < 4096)
+		return 0;
+	b->clocked = b->lines;
+	return now_mono() - b->opened >= BATCH_SECONDS;
 }
 
 /* Committed totals, from the writer. */
@@ -177,6 +183,30 @@ finish(struct ingest *in, struct batch *b, char **cause)
 	return rc;
 }
 
+/* Lines read into the batch: n more, up to content offset end. */
+static void
+batch_lines(struct batch *b, uint64_t n, int64_t end)
+{
+	if (b->lines == 0)
+		b->opened = now_mono();
+	b->lines += n;
+	b->end = end;
+}
+
+/* Hands the events ready over; commits when the batch is due. */
+static int
+settle(struct ingest *in, struct reader *r, struct batch *b, char **cause)
+{
+	drain(in, b);
+	if (parser_settled(in->p) && batch_due(b)) {
+		if (commit(in, b, cause) != 0)
+			return -1;
+		refresh_totals(in);
+		progress(in, r, 0);
+	}
+	return 0;
+}
+
 /*
  * Reads lines until EOF (or, following, until nothing new is there), storing
  * events and committing at safe points. Returns 0, or -1 with a cause.
@@ -192,8 +222,27 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 	uint64_t too_long = r->too_long;
 
 	r->idle_check = 1;
-	while (!stop_requested && (rc = reader_line(r, &line, &len, &off,
-	    final)) != 0) {
+	while (!stop_requested) {
+		const char *text;
+		size_t	 tlen;
+		int64_t	 n;
+
+		/*
+		 * Lines that cannot hold an event (most of them), many at a
+		 * time: no envelope and no rule is read for them.
+		 */
+		if (r->quiet_end <= r->pos)
+			r->quiet_end = r->pos + (int64_t)parser_quiet(in->p,
+			    reader_here(r), reader_ahead(r));
+		if ((n = reader_skip_lines(r, r->quiet_end, &text, &tlen)) > 0) {
+			parser_feed_quiet(in->p, text, tlen, (uint64_t)n);
+			batch_lines(b, (uint64_t)n, r->pos);
+			if (settle(in, r, b, cause) != 0)
+				return -1;
+			continue;
+		}
+		if ((rc = reader_line(r, &line, &len, &off, final)) == 0)
+			break;
 		if (rc == 2) {
 			/*
 			 * A pipe went quiet: never hold the write lock while
@@ -209,9 +258,7 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		if (rc < 0)
 			break;
 		r->idle_check = 1;
-		if (b->lines++ == 0)
-			b->opened = now_mono();
-		b->end = r->pos;
+		batch_lines(b, 1, r->pos);
 		if (r->too_long != too_long) {
 			/* The reader skipped over-long lines before this one. */
 			in->t.too_long += r->too_long - too_long;
@@ -227,13 +274,8 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		}
 		parser_feed(in->p, line, len, off);
 		b->unmatched += parser_last_suspicious(in->p) != 0;
-		drain(in, b);
-		if (parser_settled(in->p) && batch_due(b)) {
-			if (commit(in, b, cause) != 0)
-				return -1;
-			refresh_totals(in);
-			progress(in, r, 0);
-		}
+		if (settle(in, r, b, cause) != 0)
+			return -1;
 	}
 	if (r->too_long != too_long) {
 		in->t.too_long += r->too_long - too_long;

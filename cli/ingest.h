@@ -48,6 +48,8 @@ struct reader {
 					   byte at or after pos; 0: none in
 					   the buffer */
 	int		 binary;	/* the last line had a NUL byte */
+	int64_t		 quiet_end;	/* content before it holds no rule's
+					   literal (parser_quiet) */
 };
 
 int	 reader_open(struct reader *, const char *path, char **cause);
@@ -64,6 +66,17 @@ int	 reader_skip(struct reader *, int64_t off, char **cause);
  */
 int	 reader_line(struct reader *, char **line, size_t *len, int64_t *off,
 	    int final);
+/* The content read in and not yet consumed: where, and how many bytes. */
+const char *reader_here(const struct reader *);
+size_t	 reader_ahead(const struct reader *);
+/*
+ * Consumes whole lines at once: those that end before content offset
+ * until, within 64 KiB (so none is over-long) and before a NUL byte (so
+ * none is binary). Returns how many (0: none), with their text and its
+ * length, newlines included.
+ */
+int64_t	 reader_skip_lines(struct reader *, int64_t until, const char **text,
+	    size_t *len);
 /* Is there data to read within timeout_ms? */
 int	 reader_ready(struct reader *, int timeout_ms);
 /* Bytes consumed so far, on disk (compressed offset for gzip). */

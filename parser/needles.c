@@ -17,8 +17,8 @@ static const char by_frequency[] =
     " 1oet20m:.sian3p54=dlrx98c76vfu/[],N-gAb<>hyCEqDSB@kFLw()T_zPHOMIjRGX"
     "UQVKWJYZ+;";
 
-static size_t
-frequency(unsigned char c)
+size_t
+needles_frequency(unsigned char c)
 {
 	const char *p = c != '\0' ? strchr(by_frequency, c) : NULL;
 
@@ -32,8 +32,8 @@ needles_rarest(const char *lit)
 	size_t	 i, best = 0;
 
 	for (i = 1; lit[i] != '\0'; i++)
-		if (frequency((unsigned char)lit[i]) <
-		    frequency((unsigned char)lit[best]))
+		if (needles_frequency((unsigned char)lit[i]) <
+		    needles_frequency((unsigned char)lit[best]))
 			best = i;
 	return best;
 }

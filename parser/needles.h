@@ -29,6 +29,9 @@ struct needles {
 	uint64_t	 at[256];	/* the needles anchored on each byte */
 };
 
+/* How common byte c is in mail logs: 0 for the rarest, higher for more. */
+size_t	 needles_frequency(unsigned char c);
+
 /* The index of its rarest byte, by how common bytes are in mail logs. */
 size_t	 needles_rarest(const char *lit);
 

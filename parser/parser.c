@@ -3,14 +3,20 @@
  * while a Sendmail denial waits for its sender; the Exim twin filter.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "../common/common.h"
 #include "envelope.h"
 #include "needles.h"
+#include "teddy.h"
 #include "parser.h"
 #include "rules.h"
 
@@ -59,6 +65,17 @@ struct parser {
 	size_t		*by_class[PC_NCLASS];	/* rule indexes, per class */
 	size_t		 n_by_class[PC_NCLASS];
 	struct needles	 needles[PC_NCLASS];	/* of each class's rules */
+	/*
+	 * Every rule's literals, the first question for each line: one
+	 * without any needs no envelope and no rule. pre[1] adds those of
+	 * Sendmail's from= lines, asked for only while a denial waits for
+	 * its sender (Postfix's qmgr writes as many). use_pre is 0 when a
+	 * rule has no literal or the set cannot be built.
+	 */
+	struct teddy	 pre[2];
+	char		*pre_lits[2][TEDDY_MAX];	/* what they look for */
+	size_t		 n_pre_lits[2];
+	int		 use_pre;
 	pcre2_code	*relay_re;
 	pcre2_code	*suspicious_re;
 	pcre2_match_data *md;
@@ -69,6 +86,7 @@ struct parser {
 	int64_t		 ref_time;
 	int		 ref_year, ref_mon;
 	int		 cur_year;	/* year of RFC 3164 lines, 0: not yet */
+	uint64_t	 skim_key;	/* first bytes of the last line skimmed */
 	int		 last_mon;
 	int64_t		 last_time;
 
@@ -253,6 +271,129 @@ operator_kind(const char *k, enum rule_kind *out)
 	return -1;
 }
 
+/*
+ * The literals a prefilter looks for: fewer literals mix fewer nibbles in
+ * a bucket (see teddy.h), and it only has to find a line that holds some
+ * rule's literal, not which. One that holds another is dropped ("Login
+ * failed" holds "fail"), and ones that share a start of 4 bytes or more
+ * become that start ("Login user=" and "Login: user=" become "Login").
+ * Returns how many are left in out, copies to free.
+ */
+#define PREFIX_MIN 4
+
+static int
+by_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t
+shared_start(const char *a, const char *b)
+{
+	size_t	 n = 0;
+
+	while (a[n] != '\0' && a[n] == b[n])
+		n++;
+	return n;
+}
+
+static size_t
+reduce_literals(const char **in, size_t n, char **out)
+{
+	size_t	 i, j, k, m = 0;
+
+	qsort(in, n, sizeof(*in), by_text);
+	for (i = 0; i < n; i = j) {
+		size_t	 keep = strlen(in[i]);
+
+		for (j = i + 1; j < n; j++) {
+			size_t	 s = shared_start(in[i], in[j]);
+
+			if (s < PREFIX_MIN)
+				break;
+			if (s < keep)
+				keep = s;
+		}
+		out[m++] = xstrndup(in[i], keep);
+	}
+	for (i = 0; i < m; i++)
+		for (k = 0; k < m; k++)
+			if (k != i && out[i] != NULL && out[k] != NULL &&
+			    strstr(out[i], out[k]) != NULL) {
+				free(out[i]);
+				out[i] = NULL;
+				break;
+			}
+	for (i = j = 0; i < m; i++)
+		if (out[i] != NULL)
+			out[j++] = out[i];
+	return j;
+}
+
+/* The sets of parser.pre; -1 when some rule has no literal to look for. */
+static int
+build_prefilter(struct parser *p)
+{
+	const char *lits[2][TEDDY_MAX];
+	size_t	 n[2] = { 0, 0 }, i, j, k;
+	int	 w;
+
+	for (i = 0; i < p->n_rules; i++) {
+		const struct rule *r = &p->rules[i];
+
+		if (r->needles == NULL)
+			return -1;
+		for (j = 0; r->needles[j] != NULL; j++)
+			for (w = r->kind == RK_SM_FROM; w < 2; w++) {
+				for (k = 0; k < n[w]; k++)
+					if (strcmp(lits[w][k], r->needles[j]) == 0)
+						break;
+				if (k < n[w])
+					continue;
+				if (n[w] == TEDDY_MAX)
+					return -1;
+				lits[w][n[w]++] = r->needles[j];
+			}
+	}
+	for (w = 0; w < 2; w++) {
+		n[w] = reduce_literals(lits[w], n[w], p->pre_lits[w]);
+		p->n_pre_lits[w] = n[w];
+		if (teddy_build(&p->pre[w], (const char *const *)p->pre_lits[w],
+		    n[w]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void	 track_year(struct parser *, int);
+
+/*
+ * A line that no rule reads still moves the year of RFC 3164 stamps on:
+ * its month, when it starts like one ("Nov  2", "Nov 02", "<34>Nov 2").
+ */
+static void
+skim_month(struct parser *p, const char *line, size_t len)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *s = line, *end = line + len, *m;
+
+	if (s < end && *s == '<') {
+		while (s < end && *s != '>' && *s != '\n')
+			s++;
+		if (s == end || *s++ != '>')
+			return;
+	}
+	if (end - s < 6 || s[3] != ' ' ||
+	    !(isdigit((unsigned char)s[4]) || (s[4] == ' ' &&
+	    isdigit((unsigned char)s[5]))))
+		return;
+	for (m = months; *m != '\0'; m += 3)
+		if (memcmp(m, s, 3) == 0) {
+			track_year(p, (int)((m - months) / 3) + 1);
+			return;
+		}
+}
+
 struct parser *
 parser_open(const struct parser_opts *o, char **cause)
 {
@@ -291,6 +432,7 @@ parser_open(const struct parser_opts *o, char **cause)
 				index_needles(&p->needles[c], &p->rules[i], c);
 			}
 	}
+	p->use_pre = !o->find_suspicious && build_prefilter(p) == 0;
 	p->relay_re = compile(relay_reason_pattern, PCRE2_CASELESS, "relay",
 	    cause);
 	p->suspicious_re = compile(suspicious_pattern, PCRE2_CASELESS,
@@ -332,6 +474,9 @@ parser_close(struct parser *p)
 	free(p->rules);
 	for (i = 0; i < PC_NCLASS; i++)
 		free(p->by_class[i]);
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < p->n_pre_lits[i]; j++)
+			free(p->pre_lits[i][j]);
 	pcre2_code_free(p->relay_re);
 	pcre2_code_free(p->suspicious_re);
 	pcre2_match_data_free(p->md);
@@ -354,6 +499,7 @@ parser_reset(struct parser *p, int64_t ref_time)
 	p->ref_year = tm.tm_year + 1900;
 	p->ref_mon = tm.tm_mon + 1;
 	p->cur_year = 0;
+	p->skim_key = 0;
 	p->last_mon = 0;
 	p->last_time = 0;
 	p->twin_await = 0;
@@ -430,17 +576,22 @@ grab(struct parser *p, const struct rule *r, enum field f, const char *text,
 	return (int)(ov[2 * g + 1] - ov[2 * g]);
 }
 
-/* RFC 3164 has no year: start from the file's time, roll over at New Year. */
+/*
+ * RFC 3164 has no year: start from the file's time, roll over at New Year
+ * (a month more than half a year back from the last one seen is next
+ * year's: lines without events are only skimmed, so the months seen may
+ * jump).
+ */
 static void
 track_year(struct parser *p, int mon)
 {
 	if (p->cur_year == 0)
 		/* A month after the file's own time is last year's. */
 		p->cur_year = mon > p->ref_mon ? p->ref_year - 1 : p->ref_year;
-	else if (p->last_mon == 12 && mon == 1)
-		p->cur_year++;
-	else if (p->last_mon == 1 && mon == 12)
-		p->cur_year--;
+	else if (mon + 6 < p->last_mon)
+		p->cur_year++;		/* December, then January */
+	else if (mon > p->last_mon + 6)
+		p->cur_year--;		/* January, then last December */
 	p->last_mon = mon;
 }
 
@@ -674,23 +825,14 @@ make_event(struct parser *p, const struct rule *r, const struct envelope *env,
 	}
 }
 
-void
-parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
+/* What every line does first: count it, age what waits for later lines. */
+static void
+line_start(struct parser *p)
 {
-	struct envelope env;
-	const char *text;
-	size_t	 tlen, i, j;
-	int	 cls, candidate = 0, scanned = 0;
-	int64_t	 t = 0;
-	uint64_t found = 0;
+	size_t	 i;
 
 	p->st.lines++;
 	p->last_suspicious = 0;
-	if (envelope_parse(line, len, &env) != 0)
-		p->st.no_envelope++;
-	/* Every line moves the year on; only events need their UTC time. */
-	if (env.tkind == ENV_NOYEAR && !p->fixed_year)
-		track_year(p, env.mon);
 	/* Release Sendmail denials whose from= line never came. */
 	if (p->n_waiting > 0) {
 		for (i = 0; i < p->qlen; i++) {
@@ -706,6 +848,93 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 	if (p->twin_await && (int64_t)p->st.lines - p->twin_await >
 	    (p->twins_seen ? 64 : 4))
 		p->twin_await = 0;
+}
+
+/* The literals the parser looks for now (more while a denial waits). */
+static const struct teddy *
+prefilter(const struct parser *p)
+{
+	return &p->pre[p->n_waiting > 0];
+}
+
+size_t
+parser_quiet(const struct parser *p, const char *text, size_t len)
+{
+	return p->use_pre ? teddy_find(prefilter(p), text, len) : 0;
+}
+
+/*
+ * Skims the month of a line, unless its first 8 bytes are those of the
+ * last line skimmed ("Nov  2 0": the same month).
+ */
+static void
+skim_line(struct parser *p, const char *line, size_t avail)
+{
+	uint64_t key = 0;
+
+	memcpy(&key, line, avail < sizeof(key) ? avail : sizeof(key));
+	if (key == p->skim_key)
+		return;
+	p->skim_key = key;
+	skim_month(p, line, avail);
+}
+
+void
+parser_feed_quiet(struct parser *p, const char *text, size_t len,
+    uint64_t lines)
+{
+	size_t	 i = 0;
+
+	if (lines == 0)
+		return;
+	p->st.lines += lines - 1;
+	line_start(p);
+	if (p->fixed_year)
+		return;
+	/* Every line's month, found 16 bytes at a time. */
+	skim_line(p, text, len);
+#ifdef __SSE2__
+	for (; i + 16 <= len; i += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const void *)(text + i)),
+		    _mm_set1_epi8('\n')));
+
+		for (; m != 0; m &= m - 1) {
+			size_t	 at = i + (size_t)__builtin_ctz(m) + 1;
+
+			if (at < len)
+				skim_line(p, text + at, len - at);
+		}
+	}
+#endif
+	for (; i < len; i++)
+		if (text[i] == '\n' && i + 1 < len)
+			skim_line(p, text + i + 1, len - i - 1);
+}
+
+void
+parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
+{
+	struct envelope env;
+	const char *text;
+	size_t	 tlen, i, j;
+	int	 cls, candidate = 0, scanned = 0;
+	int64_t	 t = 0;
+	uint64_t found = 0;
+
+	line_start(p);
+	if (p->use_pre && teddy_find(prefilter(p), line, len) == len) {
+		if (!p->fixed_year)
+			skim_line(p, line, len);
+		return;
+	}
+	if (envelope_parse(line, len, &env) != 0)
+		p->st.no_envelope++;
+	/* Every line moves the year on; only events need their UTC time. */
+	if (env.tkind == ENV_NOYEAR && !p->fixed_year) {
+		track_year(p, env.mon);
+		p->skim_key = 0;
+	}
 
 	text = env.tag;
 	tlen = len - (size_t)(text - line);

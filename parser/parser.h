@@ -117,6 +117,19 @@ void	 parser_close(struct parser *);
 void	 parser_reset(struct parser *, int64_t ref_time);
 void	 parser_feed(struct parser *, const char *line, size_t len,
 	    int64_t offset);
+/*
+ * Most lines of a mail log hold no event. A caller with more text than
+ * the next line (a reader's buffer) asks once for many lines:
+ * parser_quiet() returns how many bytes from text on hold none of the
+ * literals that every rule needs (len when none; 0 when some rule needs
+ * none, so it cannot tell). The whole lines within them go to
+ * parser_feed_quiet() together (text, len bytes, newlines included),
+ * which only counts them, instead of one by one to parser_feed(). Ask
+ * again after the next line fed by parser_feed().
+ */
+size_t	 parser_quiet(const struct parser *, const char *text, size_t len);
+void	 parser_feed_quiet(struct parser *, const char *text, size_t len,
+	    uint64_t lines);
 /* The next event ready, or NULL. */
 const struct event *parser_next(struct parser *);
 void	 parser_flush(struct parser *);

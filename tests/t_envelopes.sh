@@ -57,6 +57,23 @@ j=$(rs r.yaml stats --json)
 eq "rollover: december is the old year" "$(jget "$j" first_event)" 2026-12-31T23:59:58Z
 eq "rollover: january the new one" "$(jget "$j" last_event)" 2027-01-01T00:00:02Z
 
+# The months of lines without events carry the year on too (they are not
+# parsed, only skimmed): a denial in December, delivery lines month by
+# month, a denial in July of the next year.
+mkconfig q.yaml
+{
+	printf 'Dec 30 10:00:00 mx postfix/smtpd[1]: %s\n' "$MSG"
+	for d in 'Dec 31' 'Jan  5' 'Feb 20' 'Mar  1' 'Apr  1' 'May  1' 'Jun  1'; do
+		printf '%s 09:00:00 mx postfix/qmgr[2]: 4F1: removed\n' "$d"
+	done
+	printf 'Jul  2 10:00:00 mx postfix/smtpd[1]: %s\n' "$MSG"
+} >q.log
+touch -d '2027-07-02 12:00:00' q.log
+rs q.yaml ingest -q q.log
+j=$(rs q.yaml stats --json)
+eq "rollover over quiet lines: december" "$(jget "$j" first_event)" 2026-12-30T10:00:00Z
+eq "rollover over quiet lines: july" "$(jget "$j" last_event)" 2027-07-02T10:00:00Z
+
 # Exim through syslog writes each reject twice (mainlog and rejectlog
 # copies): one event. Two identical Postfix lines are two events.
 mkconfig t.yaml

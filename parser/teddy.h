@@ -1,0 +1,52 @@
+/*
+ * teddy.h (private to parser/): does a line hold any of a set of literals?
+ * The parser's first question for every line: most lines of a mail log
+ * are delivery traffic that no rule reads, and a line that holds none of
+ * the rules' literals needs no envelope and no rule.
+ *
+ * The algorithm is Teddy, from Hyperscan: each literal is reduced to a
+ * fingerprint of three of its bytes (its rarest three in a row) and put in
+ * one of eight buckets; 16 positions at a time, two table lookups per byte
+ * (PSHUFB on the low and the high nibble) tell which buckets' fingerprints
+ * may start there, and only those positions are compared with the
+ * literals. The cost hardly grows with the number of literals.
+ *
+ *	struct teddy t;
+ *	if (teddy_build(&t, lits, n) == 0 && teddy_find(&t, text, len) == len)
+ *		-- no literal in text
+ */
+#ifndef RS_TEDDY_H
+#define RS_TEDDY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TEDDY_MAX 64
+#define TEDDY_FP 3		/* fingerprint bytes; shortest literal */
+
+struct teddy {
+	size_t		 n;
+	const char	*lit[TEDDY_MAX];	/* not owned */
+	size_t		 len[TEDDY_MAX];
+	size_t		 fp[TEDDY_MAX];		/* offset of its fingerprint */
+	uint64_t	 bucket[8];		/* the literals of each bucket */
+	unsigned char	 lo[TEDDY_FP][16];	/* buckets by low nibble */
+	unsigned char	 hi[TEDDY_FP][16];	/* buckets by high nibble */
+	int		 avx2;			/* 32 positions at a time */
+};
+
+/*
+ * Builds the set from n literals (kept by pointer; duplicates allowed).
+ * Returns -1 when it cannot serve: a literal shorter than TEDDY_FP, more
+ * than TEDDY_MAX, or a CPU without SSSE3.
+ */
+int	 teddy_build(struct teddy *, const char *const *lits, size_t n);
+
+/*
+ * Where a literal of the set starts in text (the one whose fingerprint
+ * comes first: any other that starts before it overlaps it), or len when
+ * none occurs.
+ */
+size_t	 teddy_find(const struct teddy *, const char *text, size_t len);
+
+#endif

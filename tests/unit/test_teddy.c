@@ -1,0 +1,84 @@
+/*
+ * test_teddy.c: the many-literal finder agrees with memmem: fixed cases
+ * (a literal at the start, at the end, in the last overlapping block, in a
+ * text shorter than a block) and random texts over a small alphabet, of
+ * every length around the 16- and 32-byte blocks, so that fingerprints and
+ * near misses occur often. Where it reports a literal, one starts there,
+ * and any that starts before overlaps it (so the line is the same).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "parser/teddy.h"
+#include "tests/unit/tap.h"
+
+static int
+agrees(const struct teddy *t, const char *text, size_t len)
+{
+	size_t	 at = teddy_find(t, text, len), i, q, first = len;
+	int	 starts_at = 0;
+
+	for (i = 0; i < t->n; i++)
+		for (q = 0; q + t->len[i] <= len; q++)
+			if (memcmp(text + q, t->lit[i], t->len[i]) == 0) {
+				if (q < first)
+					first = q;
+				if (q == at)
+					starts_at = 1;
+				if (q < at && q + t->len[i] <= at) {
+					printf("  '%.*s': %zu, but one ends "
+					    "before it at %zu\n", (int)len,
+					    text, at, q);
+					return 0;
+				}
+			}
+	if ((first == len) != (at == len) || (at < len && !starts_at)) {
+		printf("  '%.*s': found at %zu, want %zu\n", (int)len, text,
+		    at, first);
+		return 0;
+	}
+	return 1;
+}
+
+int
+main(void)
+{
+	static const char *const lits[] = {
+		"reject: ", "sasl_username=", "authentication failed",
+		"Login", " A=", "abx", "xyab|", "bbbb", "y|x",
+	};
+	static const char *const fixed[] = {
+		"reject: at the start", "at the end reject: ",
+		"0123456789abcdef0123456789012345 A=",
+		"0123456789abcdef0123456789012 A=", "reject:x", "rejec", "",
+		"ab", "abx", " A", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzLogin",
+		"sasl_username", "Logi\nn", "authentication fail",
+	};
+	static const char *const short_lits[] = { "ok", "fine" };
+	struct teddy t;
+	char	 buf[160];
+	size_t	 i, k, n, nlits = sizeof(lits) / sizeof(lits[0]);
+	unsigned seed = 7;
+	int	 ok = 1;
+
+	expect(teddy_build(&t, lits, nlits) == 0, "a good set builds");
+	if (failed)
+		return failed;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		ok &= agrees(&t, fixed[i], strlen(fixed[i]));
+	expect(ok, "fixed texts");
+	for (i = 0; i < 300000 && ok; i++) {
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % 150;
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			buf[k] = "abxy| A="[(seed >> 16) % 8];
+		}
+		ok &= agrees(&t, buf, n);
+	}
+	expect(ok, "random texts");
+	expect(teddy_build(&t, short_lits, 2) == -1,
+	    "a literal shorter than a fingerprint is refused");
+	expect(teddy_build(&t, lits, 0) == -1, "an empty set is refused");
+	return failed;
+}
