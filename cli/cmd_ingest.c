@@ -234,8 +234,9 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		if (r->quiet_end <= r->pos)
 			r->quiet_end = r->pos + (int64_t)parser_quiet(in->p,
 			    reader_here(r), reader_ahead(r));
-		if ((n = reader_skip_lines(r, r->quiet_end, &text, &tlen)) > 0) {
-			parser_feed_quiet(in->p, text, tlen, (uint64_t)n);
+		if ((tlen = reader_quiet_span(r, r->quiet_end, &text)) > 0) {
+			n = (int64_t)parser_feed_quiet(in->p, text, tlen);
+			reader_consume(r, tlen, n);
 			batch_lines(b, (uint64_t)n, r->pos);
 			if (settle(in, r, b, cause) != 0)
 				return -1;

@@ -70,13 +70,14 @@ int	 reader_line(struct reader *, char **line, size_t *len, int64_t *off,
 const char *reader_here(const struct reader *);
 size_t	 reader_ahead(const struct reader *);
 /*
- * Consumes whole lines at once: those that end before content offset
- * until, within 64 KiB (so none is over-long) and before a NUL byte (so
- * none is binary). Returns how many (0: none), with their text and its
- * length, newlines included.
+ * Whole lines at once: reader_quiet_span() gives the text of those that
+ * end before content offset until, within 64 KiB (so none is over-long)
+ * and before a NUL byte (so none is binary); returns its length, newlines
+ * included (0: none). reader_consume() then takes them, lines of them.
  */
-int64_t	 reader_skip_lines(struct reader *, int64_t until, const char **text,
-	    size_t *len);
+size_t	 reader_quiet_span(const struct reader *, int64_t until,
+	    const char **text);
+void	 reader_consume(struct reader *, size_t len, int64_t lines);
 /* Is there data to read within timeout_ms? */
 int	 reader_ready(struct reader *, int timeout_ms);
 /* Bytes consumed so far, on disk (compressed offset for gzip). */

@@ -5,10 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__) && defined(__x86_64__)
-#include <emmintrin.h>
-#define HAVE_SSE2_64 1
-#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,62 +173,34 @@ fill(struct reader *r)
 	return n;
 }
 
-/*
- * How many bytes c are in s[0..n): 16 at a time, each lane counting in a
- * byte up to 255 blocks, then summed.
- */
-static uint64_t
-count_byte(const char *s, size_t n, char c)
-{
-	uint64_t k = 0;
-	size_t	 i = 0;
-
-#ifdef HAVE_SSE2_64
-	const __m128i v = _mm_set1_epi8(c), zero = _mm_setzero_si128();
-
-	while (i + 16 <= n) {
-		__m128i	 acc = zero, sum;
-		size_t	 stop = i + 255 * 16 <= n ? i + 255 * 16 : n;
-
-		for (; i + 16 <= stop; i += 16)
-			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(
-			    _mm_loadu_si128((const void *)(s + i)), v));
-		sum = _mm_sad_epu8(acc, zero);
-		k += (uint64_t)_mm_cvtsi128_si64(sum) +
-		    (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sum, sum));
-	}
-#endif
-	for (; i < n; i++)
-		k += s[i] == c;
-	return k;
-}
-
-int64_t
-reader_skip_lines(struct reader *r, int64_t until, const char **text,
-    size_t *len)
+size_t
+reader_quiet_span(const struct reader *r, int64_t until, const char **text)
 {
 	const char *s = r->buf + r->start, *nl;
-	int64_t	 room = r->end - r->start, n;
+	int64_t	 room = (int64_t)(r->end - r->start);
 
-	/* Never over a NUL byte (binary lines are counted one by one). */
 	if (r->skipping)
 		return 0;
 	if (until - r->pos < room)
 		room = until - r->pos;
 	if (room > READER_MAX_LINE)
 		room = READER_MAX_LINE;
+	/* Never over a NUL byte (binary lines are counted one by one). */
 	if (r->nul != 0 && r->nul - 1 - r->pos < room)
 		room = r->nul - 1 - r->pos;
 	if (room <= 0 || (nl = memrchr(s, '\n', (size_t)room)) == NULL)
 		return 0;
 	*text = s;
-	*len = (size_t)(nl - s) + 1;
-	n = (int64_t)count_byte(s, *len, '\n');
-	r->start += *len;
-	r->pos += (int64_t)*len;
-	r->lineno += n;
+	return (size_t)(nl - s) + 1;
+}
+
+void
+reader_consume(struct reader *r, size_t len, int64_t lines)
+{
+	r->start += len;
+	r->pos += (int64_t)len;
+	r->lineno += lines;
 	r->binary = 0;
-	return n;
 }
 
 size_t

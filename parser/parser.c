@@ -275,11 +275,11 @@ operator_kind(const char *k, enum rule_kind *out)
  * The literals a prefilter looks for: fewer literals mix fewer nibbles in
  * a bucket (see teddy.h), and it only has to find a line that holds some
  * rule's literal, not which. One that holds another is dropped ("Login
- * failed" holds "fail"), and ones that share a start of 4 bytes or more
+ * failed" holds "fail"), and ones that share a start of 5 bytes or more
  * become that start ("Login user=" and "Login: user=" become "Login").
  * Returns how many are left in out, copies to free.
  */
-#define PREFIX_MIN 4
+#define PREFIX_MIN 5
 
 static int
 by_text(const void *a, const void *b)
@@ -867,49 +867,77 @@ parser_quiet(const struct parser *p, const char *text, size_t len)
  * Skims the month of a line, unless its first 8 bytes are those of the
  * last line skimmed ("Nov  2 0": the same month).
  */
-static void
+static inline void
 skim_line(struct parser *p, const char *line, size_t avail)
 {
 	uint64_t key = 0;
 
 	memcpy(&key, line, avail < sizeof(key) ? avail : sizeof(key));
-	if (key == p->skim_key)
-		return;
-	p->skim_key = key;
-	skim_month(p, line, avail);
+	if (key != p->skim_key) {
+		p->skim_key = key;
+		skim_month(p, line, avail);
+	}
 }
 
-void
-parser_feed_quiet(struct parser *p, const char *text, size_t len,
-    uint64_t lines)
+/* How many newlines text[0..len) holds: 16 bytes at a time. */
+static uint64_t
+count_newlines(const char *text, size_t len)
 {
+	uint64_t n = 0;
 	size_t	 i = 0;
 
-	if (lines == 0)
-		return;
-	p->st.lines += lines - 1;
-	line_start(p);
-	if (p->fixed_year)
-		return;
-	/* Every line's month, found 16 bytes at a time. */
-	skim_line(p, text, len);
 #ifdef __SSE2__
-	for (; i + 16 <= len; i += 16) {
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
-		    _mm_loadu_si128((const void *)(text + i)),
-		    _mm_set1_epi8('\n')));
+	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
 
-		for (; m != 0; m &= m - 1) {
-			size_t	 at = i + (size_t)__builtin_ctz(m) + 1;
+	while (i + 16 <= len) {
+		/* Each byte lane counts up to 255 blocks, then they are summed. */
+		__m128i	 acc = zero, sum;
+		size_t	 stop = len - i > 255 * 16 ? i + 255 * 16 : len;
 
-			if (at < len)
-				skim_line(p, text + at, len - at);
-		}
+		for (; i + 16 <= stop; i += 16)
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(
+			    _mm_loadu_si128((const void *)(text + i)), nl));
+		sum = _mm_sad_epu8(acc, zero);
+		n += (uint64_t)(_mm_extract_epi16(sum, 0) +
+		    _mm_extract_epi16(sum, 4));
 	}
 #endif
 	for (; i < len; i++)
-		if (text[i] == '\n' && i + 1 < len)
-			skim_line(p, text + i + 1, len - i - 1);
+		n += text[i] == '\n';
+	return n;
+}
+
+uint64_t
+parser_feed_quiet(struct parser *p, const char *text, size_t len)
+{
+	const char *last = NULL, *s, *end = text + len;
+	uint64_t lines, first_key = 0, last_key = 0;
+
+	if (len == 0)
+		return 0;
+	lines = count_newlines(text, len);
+	p->st.lines += lines - 1;
+	line_start(p);
+	if (p->fixed_year)
+		return lines;
+	/*
+	 * The months of the lines carry the year on. Lines that start with
+	 * the same 8 bytes as the first and the last of the span ("Nov  2
+	 * 0", the same day) are of the same month in between: then the two
+	 * are enough, else every line is skimmed.
+	 */
+	if (len > 1)
+		last = memrchr(text, '\n', len - 1);
+	last = last != NULL ? last + 1 : text;
+	memcpy(&first_key, text, len < 8 ? len : 8);
+	memcpy(&last_key, last, (size_t)(end - last) < 8 ?
+	    (size_t)(end - last) : 8);
+	skim_line(p, text, len);
+	if (first_key != last_key)
+		for (s = text; (s = memchr(s, '\n', (size_t)(end - s))) != NULL &&
+		    ++s < end;)
+			skim_line(p, s, (size_t)(end - s));
+	return lines;
 }
 
 void

@@ -123,13 +123,12 @@ void	 parser_feed(struct parser *, const char *line, size_t len,
  * parser_quiet() returns how many bytes from text on hold none of the
  * literals that every rule needs (len when none; 0 when some rule needs
  * none, so it cannot tell). The whole lines within them go to
- * parser_feed_quiet() together (text, len bytes, newlines included),
- * which only counts them, instead of one by one to parser_feed(). Ask
- * again after the next line fed by parser_feed().
+ * parser_feed_quiet() together (text, len bytes, ending with a newline),
+ * which only counts them (and returns how many) instead of one by one
+ * to parser_feed(). Ask again after the next line fed by parser_feed().
  */
 size_t	 parser_quiet(const struct parser *, const char *text, size_t len);
-void	 parser_feed_quiet(struct parser *, const char *text, size_t len,
-	    uint64_t lines);
+uint64_t parser_feed_quiet(struct parser *, const char *text, size_t len);
 /* The next event ready, or NULL. */
 const struct event *parser_next(struct parser *);
 void	 parser_flush(struct parser *);
