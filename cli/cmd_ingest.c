@@ -536,7 +536,8 @@ summary(struct ingest *in)
 		    (unsigned long long)in->t.binary,
 		    (unsigned long long)in->t.too_old);
 	if (in->t.no_timestamp)
-		printf("lines without a readable timestamp: %llu\n",
+		printf("lines that may hold an event without a readable "
+		    "timestamp: %llu\n",
 		    (unsigned long long)in->t.no_timestamp);
 	if (in->t.exim_twins)
 		printf("Exim syslog duplicates collapsed: %llu\n",

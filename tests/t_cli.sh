@@ -71,6 +71,27 @@ mkconfig o.yaml 'rules:' '  - name: isp-custom' '    kind: relay' \
 printf 'Nov 22 17:02:00 mx smtpd[9]: 550 5.7.1 relaying is somehow forbidden here client=192.0.2.99\n' >o.log
 rs o.yaml ingest -q o.log
 eq "operator rule: its lines are relay denials" "$(stat1 o.yaml relay_denial_by_mta.other)" 1
+# Without `contains` (or with one too short to look for), every line is
+# parsed: the rule (on a text no built-in rule looks for) and the built-in
+# ones still find theirs among lines that hold nothing.
+for cont in '' '    contains: fo'; do
+	mkconfig on.yaml 'rules:' '  - name: isp-strangers' '    kind: relay' \
+	    "    pattern: '550 mail for strangers refused client=(?<ip>[0-9.]+)'" \
+	    ${cont:+"$cont"}
+	{
+		printf 'Nov 22 17:00:0%d mx postfix/qmgr[2]: 4F1: removed\n' 1 2 3
+		printf 'Nov 22 17:02:00 mx smtpd[9]: 550 mail for strangers refused client=192.0.2.99\n'
+		printf 'Nov 22 17:03:0%d mx postfix/qmgr[2]: 4F1: removed\n' 1 2 3
+		printf 'Nov 22 17:04:00 mx postfix/smtpd[1]: %s\n' "$MSG"
+	} >on.log
+	rs on.yaml ingest -q on.log
+	what=${cont:+with a short contains}
+	eq "operator rule ${what:-without contains}: its line" \
+	    "$(stat1 on.yaml relay_denial_by_mta.other)" 1
+	eq "operator rule ${what:-without contains}: built-in lines" \
+	    "$(stat1 on.yaml relay_denial_by_mta.postfix)" 1
+	rm -f on.db on.db-wal on.db-shm
+done
 mkconfig ob.yaml 'rules:' '  - name: broken' '    kind: relay' "    pattern: 'unclosed(group'"
 rs ob.yaml ingest -q o.log 2>err.txt
 eq "operator rule with a bad pattern: exit 3" "$?" 3
