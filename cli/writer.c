@@ -8,16 +8,17 @@
 
 /*
  * An event packed for the trip between threads: its numbers, then its
- * strings one after another, their lengths in the header. A struct event
- * is 2.5 KB of mostly empty arrays; packed, a typical one is 300 bytes.
+ * strings one after another, their lengths in the header, as store_put()
+ * stores them (what no query selects on already in one JSON detail). A
+ * struct event is 2.5 KB of mostly empty arrays; packed, a typical one is
+ * 300 bytes.
  */
-enum { S_MTA, S_HOST, S_PROG, S_IP, S_CHOST, S_HELO, S_SENDER, S_RCPT,
-	S_STATUS, S_USER, S_SERVICE, S_METHOD, S_RULE, S_RAW, S__COUNT };
+enum { S_IP, S_USER, S_SENDER, S_RCPT, S_MTA, S_SERVICE, S_DETAIL, S_RAW,
+	S__COUNT };
 
 struct packed {
-	int64_t		 time, offset, lineno;
-	long		 pid;
-	int		 usec, kind, code, has_sender;
+	int64_t		 time, offset;
+	int		 kind, code, has_sender;
 	uint32_t	 len[S__COUNT];
 };
 
@@ -46,100 +47,65 @@ struct writer {
 	int		 stop;
 	char		*cause;		/* a failure; nothing commits after */
 	struct store_source src;	/* the writer thread's */
+	struct strbuf	 detail;	/* the ingest thread's, for packing */
 	uint64_t	 events[EV__COUNT];
 	uint64_t	 lines;
 };
 
-static const char *
-field(const struct event *ev, int i, size_t *len)
-{
-	const char *s;
-
-	switch (i) {
-	case S_MTA: s = ev->mta; break;
-	case S_HOST: s = ev->host; break;
-	case S_PROG: s = ev->prog; break;
-	case S_IP: s = ev->ip; break;
-	case S_CHOST: s = ev->client_host; break;
-	case S_HELO: s = ev->helo; break;
-	case S_SENDER: s = ev->sender; break;
-	case S_RCPT: s = ev->recipient; break;
-	case S_STATUS: s = ev->status; break;
-	case S_USER: s = ev->user; break;
-	case S_SERVICE: s = ev->service; break;
-	case S_METHOD: s = ev->method; break;
-	case S_RULE: s = ev->rule; break;
-	default:
-		*len = ev->raw_len;
-		return ev->raw;
-	}
-	*len = strlen(s);
-	return s;
-}
-
 static void
-pack(struct strbuf *sb, const struct event *ev)
+pack(struct strbuf *sb, struct strbuf *detail, const struct event *ev)
 {
 	struct packed h;
 	const char *s[S__COUNT];
-	size_t	 n;
 	int	 i;
 
+	sb_reset(detail);
+	store_detail(detail, ev);
 	memset(&h, 0, sizeof(h));
 	h.time = ev->time;
 	h.offset = ev->offset;
-	h.lineno = ev->lineno;
-	h.pid = ev->pid;
-	h.usec = ev->usec;
 	h.kind = (int)ev->kind;
 	h.code = ev->code;
 	h.has_sender = ev->has_sender;
-	for (i = 0; i < S__COUNT; i++) {
-		s[i] = field(ev, i, &n);
-		h.len[i] = (uint32_t)n;
-	}
+	s[S_IP] = ev->ip;
+	s[S_USER] = ev->user;
+	s[S_SENDER] = ev->sender;
+	s[S_RCPT] = ev->recipient;
+	s[S_MTA] = ev->mta;
+	s[S_SERVICE] = ev->service;
+	for (i = 0; i < S_DETAIL; i++)
+		h.len[i] = (uint32_t)strlen(s[i]);
+	s[S_DETAIL] = detail->buf;
+	h.len[S_DETAIL] = (uint32_t)detail->len;
+	s[S_RAW] = ev->raw;
+	h.len[S_RAW] = (uint32_t)ev->raw_len;
 	sb_add(sb, &h, sizeof(h));
 	for (i = 0; i < S__COUNT; i++)
 		sb_add(sb, s[i], h.len[i]);
 }
 
-/* Unpacks the event at p into ev (raw points into p); returns its size. */
+/* The event at p as a row whose strings point into p; returns its size. */
 static size_t
-unpack(const char *p, struct event *ev)
+unpack(const char *p, struct store_row *row)
 {
 	struct packed h;
+	struct store_text *dst[S__COUNT] = {
+		&row->ip, &row->user, &row->sender, &row->recipient, &row->mta,
+		&row->service, &row->detail, &row->raw
+	};
 	const char *s;
-	char	*dst[S__COUNT] = {
-		ev->mta, ev->host, ev->prog, ev->ip, ev->client_host, ev->helo,
-		ev->sender, ev->recipient, ev->status, ev->user, ev->service,
-		ev->method, ev->rule, NULL
-	};
-	size_t	 dstsz[S__COUNT] = {
-		sizeof(ev->mta), sizeof(ev->host), sizeof(ev->prog),
-		sizeof(ev->ip), sizeof(ev->client_host), sizeof(ev->helo),
-		sizeof(ev->sender), sizeof(ev->recipient), sizeof(ev->status),
-		sizeof(ev->user), sizeof(ev->service), sizeof(ev->method),
-		sizeof(ev->rule), 0
-	};
 	int	 i;
 
 	memcpy(&h, p, sizeof(h));
-	ev->time = h.time;
-	ev->offset = h.offset;
-	ev->lineno = h.lineno;
-	ev->pid = h.pid;
-	ev->usec = h.usec;
-	ev->kind = (enum event_kind)h.kind;
-	ev->code = h.code;
-	ev->has_sender = h.has_sender;
+	row->time = h.time;
+	row->offset = h.offset;
+	row->kind = h.kind;
+	row->code = h.code;
+	row->has_sender = h.has_sender;
 	s = p + sizeof(h);
 	for (i = 0; i < S__COUNT; i++) {
-		if (dst[i] != NULL)
-			copy_field(dst[i], dstsz[i], s, h.len[i]);
-		else {
-			ev->raw = s;
-			ev->raw_len = h.len[i];
-		}
+		dst[i]->s = s;
+		dst[i]->len = h.len[i];
 		s += h.len[i];
 	}
 	return (size_t)(s - p);
@@ -149,7 +115,7 @@ unpack(const char *p, struct event *ev)
 static int
 store_batch(struct writer *w, struct wbatch *b, char **cause)
 {
-	struct event ev;
+	struct store_row row;
 	const char *p = b->data.buf;
 	size_t	 i;
 
@@ -159,8 +125,8 @@ store_batch(struct writer *w, struct wbatch *b, char **cause)
 	if (w->src.id == 0 && store_checkpoint(w->st, &w->src, cause) != 0)
 		goto fail;
 	for (i = 0; i < b->n; i++) {
-		p += unpack(p, &ev);
-		if (store_put(w->st, w->src.id, &ev, cause) != 0)
+		p += unpack(p, &row);
+		if (store_put(w->st, w->src.id, &row, cause) != 0)
 			goto fail;
 	}
 	w->src.offset = b->end;
@@ -236,6 +202,7 @@ writer_start(struct store *st)
 	w->st = st;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	sb_init(&w->detail, 256);
 	for (i = 0; i < NBATCH; i++) {
 		sb_init(&w->pool[i].data, 0);
 		w->pool[i].next = w->freelist;
@@ -278,6 +245,7 @@ writer_stop(struct writer *w, char **cause)
 	pthread_join(w->thread, NULL);
 	for (i = 0; i < NBATCH; i++)
 		sb_release(&w->pool[i].data);
+	sb_release(&w->detail);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	free(w->cause);
@@ -299,7 +267,7 @@ writer_source(struct writer *w, const struct store_source *src)
 void
 writer_add(struct writer *w, const struct event *ev)
 {
-	pack(&w->fill->data, ev);
+	pack(&w->fill->data, &w->detail, ev);
 	w->fill->n++;
 	w->fill->counts[ev->kind]++;
 }

@@ -209,7 +209,17 @@ sb_json_str(struct strbuf *sb, const char *s, size_t len)
 
 	while (i < len) {
 		unsigned char c = u[i];
+		size_t	 run = i;
 
+		/* Plain printable ASCII, the most of it, in one piece. */
+		while (run < len && u[run] >= 0x20 && u[run] < 0x7f &&
+		    u[run] != '"' && u[run] != '\\')
+			run++;
+		if (run > i) {
+			sb_add(sb, &u[i], run - i);
+			i = run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			sb_add(sb, "\\", 1);
 			sb_add(sb, &u[i], 1);

@@ -127,6 +127,32 @@ static const char *const migrations[] = {
 	"ALTER TABLE sources ADD COLUMN unmatched INTEGER NOT NULL DEFAULT 0;"
 	"INSERT OR REPLACE INTO meta(key, value) SELECT 'unmatched_since', "
 	"strftime('%s', 'now') WHERE EXISTS (SELECT 1 FROM sources);",
+	/*
+	 * 3: what no query selects on goes to one JSON column, detail: a
+	 * row of 15 columns instead of 22 is stored in three quarters of
+	 * the time. The table is copied (its indexes come back as after a
+	 * bulk load).
+	 */
+	"CREATE TABLE events3("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  ip,"
+	"  user TEXT, sender TEXT, rcpt_domain TEXT, recipient TEXT,"
+	"  mta TEXT NOT NULL, service TEXT,"
+	"  code INTEGER,"
+	"  source_id INTEGER NOT NULL REFERENCES sources(id),"
+	"  offset INTEGER NOT NULL,"
+	"  detail TEXT,"
+	"  raw TEXT NOT NULL);"
+	"INSERT INTO events3 SELECT id, time, kind, ip, user, sender, "
+	"rcpt_domain, recipient, mta, service, code, source_id, offset, "
+	"nullif(json_patch('{}', json_object('usec', nullif(usec, 0), "
+	"'method', method, 'status', status, 'host', host, 'prog', prog, "
+	"'pid', pid, 'client_host', client_host, 'helo', helo, "
+	"'rule', rule)), '{}'), raw FROM events ORDER BY id;"
+	"DROP TABLE events;"
+	"ALTER TABLE events3 RENAME TO events;",
 };
 
 /*
@@ -560,11 +586,10 @@ store_open(const char *path, int flags, char **cause)
 	    count_rows(st, cause) != 0))
 		goto fail;
 	st->idle_since = now_mono();
-	if (!ro && (prepare(st, &st->put, "INSERT INTO events(time, usec, "
-	    "kind, ip, user, sender, rcpt_domain, recipient, mta, service, "
-	    "method, code, status, host, prog, pid, client_host, helo, rule, "
-	    "source_id, offset, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-	    "?,?,?,?,?,?)", cause) != 0 ||
+	if (!ro && (prepare(st, &st->put, "INSERT INTO events(time, kind, ip, "
+	    "user, sender, rcpt_domain, recipient, mta, service, code, "
+	    "source_id, offset, detail, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+	    "?,?)", cause) != 0 ||
 	    prepare(st, &st->src_insert, "INSERT INTO sources(ident, head_len,"
 	    " name, offset, lines, unmatched, first_ingest, last_ingest) "
 	    "VALUES (?,?,?,?,?,?,strftime('%s','now'),strftime('%s','now'))",
@@ -798,61 +823,71 @@ store_bind_ip(sqlite3_stmt *s, int i, const char *ip)
 }
 
 static void
-bind_str(sqlite3_stmt *s, int i, const char *v)
+bind_text(sqlite3_stmt *s, int i, struct store_text t)
 {
-	if (v == NULL || *v == '\0')
+	if (t.len == 0)
 		sqlite3_bind_null(s, i);
 	else
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, i, t.s, (int)t.len, SQLITE_STATIC);
+}
+
+/* An address given by length, bound as store_bind_ip() binds it. */
+static void
+bind_ip_text(sqlite3_stmt *s, int i, struct store_text ip)
+{
+	char	 buf[IP_TEXT_MAX];
+	unsigned char a[16];
+	uint32_t v4;
+
+	if (ip.len == 0)
+		sqlite3_bind_null(s, i);
+	else if (ip4_parse(ip.s, ip.len, &v4) == 0)
+		sqlite3_bind_int64(s, i, (int64_t)v4);
+	else if (ip.len < sizeof(buf) && (memcpy(buf, ip.s, ip.len),
+	    buf[ip.len] = '\0', inet_pton(AF_INET6, buf, a) == 1))
+		sqlite3_bind_blob(s, i, a, 16, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_text(s, i, ip.s, (int)ip.len, SQLITE_STATIC);
 }
 
 int
-store_put(struct store *st, int64_t source_id, const struct event *ev,
+store_put(struct store *st, int64_t source_id, const struct store_row *ev,
     char **cause)
 {
 	sqlite3_stmt *s = st->put;
 	char	 domain[256];
-	const char *at;
-	size_t	 i, n;
+	const char *at, *end;
+	size_t	 n = 0;
 
-	domain[0] = '\0';
-	if ((at = strrchr(ev->recipient, '@')) != NULL) {
-		n = strcspn(at + 1, ">\" ");
-		copy_field(domain, sizeof(domain), at + 1, n);
-		for (i = 0; domain[i]; i++)
-			domain[i] = (char)tolower((unsigned char)domain[i]);
-	}
+	/* The recipient's domain, lowercased: after its last '@'. */
+	if (ev->recipient.len > 0 && (at = memrchr(ev->recipient.s, '@',
+	    ev->recipient.len)) != NULL)
+		for (end = ev->recipient.s + ev->recipient.len, at++; at < end &&
+		    n < sizeof(domain) - 1 && *at != '>' && *at != '"' &&
+		    *at != ' ';
+		    at++)
+			domain[n++] = (char)tolower((unsigned char)*at);
 	sqlite3_bind_int64(s, 1, ev->time);
-	sqlite3_bind_int(s, 2, ev->usec);
-	sqlite3_bind_int(s, 3, (int)ev->kind);
-	store_bind_ip(s, 4, ev->ip);
-	bind_str(s, 5, ev->user);
+	sqlite3_bind_int(s, 2, ev->kind);
+	bind_ip_text(s, 3, ev->ip);
+	bind_text(s, 4, ev->user);
 	if (ev->has_sender)
-		sqlite3_bind_text(s, 6, ev->sender, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, ev->sender.s, (int)ev->sender.len,
+		    SQLITE_STATIC);
 	else
-		sqlite3_bind_null(s, 6);
-	bind_str(s, 7, domain);
-	bind_str(s, 8, ev->recipient);
-	sqlite3_bind_text(s, 9, ev->mta, -1, SQLITE_STATIC);
-	bind_str(s, 10, ev->service);
-	bind_str(s, 11, ev->method);
+		sqlite3_bind_null(s, 5);
+	bind_text(s, 6, (struct store_text){ domain, n });
+	bind_text(s, 7, ev->recipient);
+	sqlite3_bind_text(s, 8, ev->mta.s, (int)ev->mta.len, SQLITE_STATIC);
+	bind_text(s, 9, ev->service);
 	if (ev->code)
-		sqlite3_bind_int(s, 12, ev->code);
+		sqlite3_bind_int(s, 10, ev->code);
 	else
-		sqlite3_bind_null(s, 12);
-	bind_str(s, 13, ev->status);
-	bind_str(s, 14, ev->host);
-	bind_str(s, 15, ev->prog);
-	if (ev->pid >= 0)
-		sqlite3_bind_int64(s, 16, ev->pid);
-	else
-		sqlite3_bind_null(s, 16);
-	bind_str(s, 17, ev->client_host);
-	bind_str(s, 18, ev->helo);
-	sqlite3_bind_text(s, 19, ev->rule, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 20, source_id);
-	sqlite3_bind_int64(s, 21, ev->offset);
-	sqlite3_bind_text(s, 22, ev->raw, (int)ev->raw_len, SQLITE_STATIC);
+		sqlite3_bind_null(s, 10);
+	sqlite3_bind_int64(s, 11, source_id);
+	sqlite3_bind_int64(s, 12, ev->offset);
+	bind_text(s, 13, ev->detail);
+	sqlite3_bind_text(s, 14, ev->raw.s, (int)ev->raw.len, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_reset(s);
 		return db_cause(st, cause, "cannot store an event");
@@ -860,6 +895,58 @@ store_put(struct store *st, int64_t source_id, const struct event *ev,
 	sqlite3_reset(s);
 	st->pending++;
 	return 0;
+}
+
+/* One member of a detail object: "," or "{" before it, as the first. */
+static void
+detail_str(struct strbuf *sb, size_t start, const char *key, const char *v)
+{
+	if (*v == '\0')
+		return;
+	sb_addstr(sb, sb->len > start ? ",\"" : "{\"");
+	sb_addstr(sb, key);
+	sb_addstr(sb, "\":\"");
+	sb_json_str(sb, v, strlen(v));
+	sb_addstr(sb, "\"");
+}
+
+static void
+detail_int(struct strbuf *sb, size_t start, const char *key, long long v)
+{
+	char	 digits[24], *p = digits + sizeof(digits);
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	/* By hand: printf is most of the cost of a detail. */
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	sb_addstr(sb, sb->len > start ? ",\"" : "{\"");
+	sb_addstr(sb, key);
+	sb_addstr(sb, "\":");
+	sb_add(sb, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+void
+store_detail(struct strbuf *sb, const struct event *ev)
+{
+	size_t	 start = sb->len;
+
+	if (ev->usec != 0)
+		detail_int(sb, start, "usec", ev->usec);
+	detail_str(sb, start, "method", ev->method);
+	detail_str(sb, start, "status", ev->status);
+	detail_str(sb, start, "host", ev->host);
+	detail_str(sb, start, "prog", ev->prog);
+	if (ev->pid >= 0)
+		detail_int(sb, start, "pid", ev->pid);
+	detail_str(sb, start, "client_host", ev->client_host);
+	detail_str(sb, start, "helo", ev->helo);
+	detail_str(sb, start, "rule", ev->rule);
+	if (sb->len > start)
+		sb_addstr(sb, "}");
 }
 
 int

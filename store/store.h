@@ -8,7 +8,7 @@
  * Ingest protocol, exactly once:
  *
  *	store_begin(st)
- *	store_put(st, source_id, &ev) ...	-- events of lines [a, b)
+ *	store_put(st, source_id, &row) ...	-- events of lines [a, b)
  *	store_checkpoint(st, &src)		-- src.offset = b
  *	store_commit(st)
  *
@@ -25,17 +25,24 @@
  * new file, a killed bulk load) builds it the same way. Readers get the
  * same answers meanwhile, slower; the index by time is always there.
  *
- * How store_put() stores an event (table events):
- *	time, usec	UTC seconds, microseconds
+ * How store_put() stores an event (table events, schema 3):
+ *	time		UTC seconds
  *	kind		enum event_kind
  *	ip		IPv4 as the INTEGER a<<24 | b<<16 | c<<8 | d, IPv6 as
  *			its 16 bytes (BLOB), anything else as TEXT
+ *	user, recipient, mta, service
+ *			TEXT as in struct event; NULL when empty
  *	sender		TEXT when has_sender ('' for <>), else NULL
  *	rcpt_domain	the domain of recipient, lowercased
- *	code, pid	INTEGER; NULL for 0 and -1
+ *	code		INTEGER; NULL for 0
  *	source_id	the source; offset: the byte offset of the line
+ *	detail		the rest, which no query selects on, as a JSON object
+ *			of the members that are set (store_detail): usec,
+ *			method, status, host, prog, pid, client_host, helo,
+ *			rule; NULL when none is. SQLite's json_extract()
+ *			reads them.
  *	raw		the line as read (raw_len bytes)
- *	the others	TEXT as in struct event; NULL when empty
+ * Schemas 1 and 2 had the members of detail as columns of their own.
  *
  * Errors: every function returns 0 (or a count) or -1 with an allocated
  * cause; nothing here prints. Strings returned in structs are copies owned
@@ -49,7 +56,7 @@
 #include "../parser/parser.h"
 
 #define STORE_HEAD 1024		/* bytes of a source that identify it */
-#define STORE_SCHEMA 2
+#define STORE_SCHEMA 3
 
 struct store;
 
@@ -99,8 +106,26 @@ int	 store_source_lookup(struct store *, const void *head, size_t len,
  */
 int	 store_checkpoint(struct store *, struct store_source *, char **cause);
 
-int	 store_put(struct store *, int64_t source_id, const struct event *,
+/*
+ * An event as store_put() takes it: its strings by pointer and length
+ * (not NUL-terminated), as the writer thread of ingest has them.
+ */
+struct store_text {
+	const char	*s;
+	size_t		 len;
+};
+
+struct store_row {
+	int64_t		 time, offset;
+	int		 kind, code, has_sender;
+	struct store_text ip, user, sender, recipient, mta, service, detail,
+			 raw;
+};
+
+int	 store_put(struct store *, int64_t source_id, const struct store_row *,
 	    char **cause);
+/* Appends the detail column of ev (see above): "" when it has none. */
+void	 store_detail(struct strbuf *, const struct event *ev);
 /*
  * Outside a transaction: builds now the indexes a bulk load left to build
  * (0 at once when there are none). For ingest --follow when it has caught

@@ -269,3 +269,27 @@ eq "schema 1, then ingest: counts the new line" "$(jget "$j" ingest.unmatched_li
 [ "$(jget "$j" ingest.unmatched_since)" != null ] &&
     ok "schema 1, then ingest: says since when it counts" ||
     notok "schema 1, then ingest: no unmatched_since"
+# The upgrade to schema 3 keeps every field: the first denial's HELO,
+# client host, program and rule are in its detail, its line still whole.
+sql() { "$ROOT/build/tests/helper_sql" "$@"; }
+eq "schema 3: the upgrade is recorded" "$(sql old.db 'PRAGMA user_version')" 3
+eq "schema 3, upgraded: the detail of a denial" \
+    "$(sql old.db "SELECT json_extract(detail, '\$.helo'), json_extract(detail, '\$.client_host'), json_extract(detail, '\$.prog'), json_extract(detail, '\$.rule'), json_extract(detail, '\$.pid') FROM events ORDER BY id LIMIT 1")" \
+    'pc|x|postfix/smtpd|postfix-reject|1'
+eq "schema 3, upgraded: its line" "$(sql old.db 'SELECT raw FROM events ORDER BY id LIMIT 1')" "$good"
+eq "schema 3, upgraded: the old columns are gone" \
+    "$(sql old.db "SELECT count(*) FROM pragma_table_info('events') WHERE name IN ('helo', 'usec', 'rule')")" 0
+# A new database stores the same detail.
+mkconfig new3.yaml
+{ echo "$good"; echo 'Nov 22 17:00:05 mx dovecot: pop3-login: Login: user=<joe>, method=PLAIN, rip=192.0.2.10, lip=192.0.2.1'; } >new3.log
+rs new3.yaml ingest -q new3.log
+eq "schema 3, new: the detail of a denial" \
+    "$(sql new3.db "SELECT detail FROM events ORDER BY id LIMIT 1")" \
+    '{"status":"5.7.1","host":"mx","prog":"postfix/smtpd","pid":1,"client_host":"x","helo":"pc","rule":"postfix-reject"}'
+# Hostile text in a field stays text: the detail is valid JSON.
+printf 'Nov 22 17:00:06 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.11]: 554 5.7.1 <a@remote.example>: Relay access denied; from=<> to=<a@remote.example> proto=ESMTP helo=<q"b\\s\033[2J>\n' >>new3.log
+rs new3.yaml ingest -q new3.log
+eq "schema 3, new: a hostile HELO is valid JSON, and whole" \
+    "$(sql new3.db "SELECT json_valid(detail), json_extract(detail, '\$.helo') = 'q\"b\\s' || char(27) || '[2J' FROM events WHERE ip = (192 << 24) + 2 * 256 + 11")" '1|1'
+eq "schema 3, new: a login's method and service" \
+    "$(sql new3.db "SELECT service, json_extract(detail, '\$.method') FROM events WHERE kind = 4")" 'pop3|PLAIN'
