@@ -57,6 +57,8 @@ pack(struct strbuf *sb, struct strbuf *detail, const struct event *ev)
 {
 	struct packed h;
 	const char *s[S__COUNT];
+	char	*p;
+	size_t	 n;
 	int	 i;
 
 	sb_reset(detail);
@@ -79,9 +81,16 @@ pack(struct strbuf *sb, struct strbuf *detail, const struct event *ev)
 	h.len[S_DETAIL] = (uint32_t)detail->len;
 	s[S_RAW] = ev->raw;
 	h.len[S_RAW] = (uint32_t)ev->raw_len;
-	sb_add(sb, &h, sizeof(h));
-	for (i = 0; i < S__COUNT; i++)
-		sb_add(sb, s[i], h.len[i]);
+	for (n = sizeof(h), i = 0; i < S__COUNT; i++)
+		n += h.len[i];
+	/* One copy of each piece into room made once. */
+	p = sb_grow(sb, n);
+	memcpy(p, &h, sizeof(h));
+	p += sizeof(h);
+	for (i = 0; i < S__COUNT; i++) {
+		memcpy(p, s[i], h.len[i]);
+		p += h.len[i];
+	}
 }
 
 /* The event at p as a row whose strings point into p; returns its size. */

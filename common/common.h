@@ -56,6 +56,8 @@ void	 sb_release(struct strbuf *);
 /* Return 0, or -1 when the cap would be passed (nothing is appended). */
 int	 sb_add(struct strbuf *, const void *, size_t);
 int	 sb_addstr(struct strbuf *, const char *);
+/* Makes n more bytes part of sb (cap aside) and returns them to fill. */
+char	*sb_grow(struct strbuf *, size_t n);
 int	 sb_addf(struct strbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 sb_reset(struct strbuf *);

@@ -128,11 +128,11 @@ sb_reset(struct strbuf *sb)
 		sb->buf[0] = '\0';
 }
 
-int
-sb_add(struct strbuf *sb, const void *p, size_t n)
+char *
+sb_grow(struct strbuf *sb, size_t n)
 {
-	if (sb->cap != 0 && sb->len + n > sb->cap)
-		return -1;
+	char	*p;
+
 	if (sb->len + n + 1 > sb->size) {
 		size_t	 want = sb->size ? sb->size : 256;
 
@@ -141,9 +141,18 @@ sb_add(struct strbuf *sb, const void *p, size_t n)
 		sb->buf = xrealloc(sb->buf, want);
 		sb->size = want;
 	}
-	memcpy(sb->buf + sb->len, p, n);
+	p = sb->buf + sb->len;
 	sb->len += n;
 	sb->buf[sb->len] = '\0';
+	return p;
+}
+
+int
+sb_add(struct strbuf *sb, const void *p, size_t n)
+{
+	if (sb->cap != 0 && sb->len + n > sb->cap)
+		return -1;
+	memcpy(sb_grow(sb, n), p, n);
 	return 0;
 }
 

@@ -897,17 +897,29 @@ store_put(struct store *st, int64_t source_id, const struct store_row *ev,
 	return 0;
 }
 
-/* One member of a detail object: "," or "{" before it, as the first. */
+/* The start of a member: "," or "{" before it, as the first, and its key. */
+static void
+detail_key(struct strbuf *sb, size_t start, const char *key, size_t len)
+{
+	int	 first = sb->len == start;
+	char	*p = sb_grow(sb, len + 4);
+
+	*p++ = first ? '{' : ',';
+	*p++ = '"';
+	memcpy(p, key, len);
+	p[len] = '"';
+	p[len + 1] = ':';
+}
+
 static void
 detail_str(struct strbuf *sb, size_t start, const char *key, const char *v)
 {
 	if (*v == '\0')
 		return;
-	sb_addstr(sb, sb->len > start ? ",\"" : "{\"");
-	sb_addstr(sb, key);
-	sb_addstr(sb, "\":\"");
+	detail_key(sb, start, key, strlen(key));
+	sb_add(sb, "\"", 1);
 	sb_json_str(sb, v, strlen(v));
-	sb_addstr(sb, "\"");
+	sb_add(sb, "\"", 1);
 }
 
 static void
@@ -923,9 +935,7 @@ detail_int(struct strbuf *sb, size_t start, const char *key, long long v)
 	while ((u /= 10) != 0);
 	if (v < 0)
 		*--p = '-';
-	sb_addstr(sb, sb->len > start ? ",\"" : "{\"");
-	sb_addstr(sb, key);
-	sb_addstr(sb, "\":");
+	detail_key(sb, start, key, strlen(key));
 	sb_add(sb, p, (size_t)(digits + sizeof(digits) - p));
 }
 
