@@ -101,6 +101,8 @@ void	 fmt_duration(int64_t secs, char *buf, size_t size);
 /* A dotted quad as inet_pton takes it (no leading zeros): 0, or -1. */
 int	 ip4_parse(const char *s, size_t len, uint32_t *out);
 int	 ip_normalize(const char *s, size_t len, char *out);
+/* The 16 bytes of an IPv6 address as RFC 5952 text (as inet_ntop). */
+void	 ip6_format(const uint8_t a[16], char out[IP_TEXT_MAX]);
 /* The /24 (IPv4) or /48 (IPv6) of a normalized address; "" if none. */
 void	 ip_network_of(const char *ip, char *out, size_t size);
 

@@ -34,6 +34,72 @@ ip4_parse(const char *s, size_t len, uint32_t *out)
 	return 0;
 }
 
+/* Appends v in decimal; returns the end. */
+static char *
+put_dec(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+void
+ip6_format(const uint8_t a[16], char out[IP_TEXT_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int	 i, base = -1, len = 0, cur = -1, run = 0;
+	char	*p = out;
+
+	/* RFC 5952, as glibc's inet_ntop writes it, without its printf. */
+	for (i = 0; i < 8; i++) {
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, run = 0;
+			if (++run > len)
+				base = cur, len = run;
+		} else
+			cur = -1;
+	}
+	if (len < 2)
+		base = -1;
+	for (i = 0; i < 8; i++) {
+		int	 k, started = 0;
+
+		if (base >= 0 && i >= base && i < base + len) {
+			if (i == base)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		/* ::a.b.c.d and ::ffff:a.b.c.d, IPv4 inside. */
+		if (i == 6 && base == 0 && (len == 6 ||
+		    (len == 5 && w[5] == 0xffff))) {
+			p = put_dec(p, a[12]);
+			*p++ = '.';
+			p = put_dec(p, a[13]);
+			*p++ = '.';
+			p = put_dec(p, a[14]);
+			*p++ = '.';
+			p = put_dec(p, a[15]);
+			break;
+		}
+		for (k = 12; k >= 0; k -= 4)
+			if (started || (w[i] >> k & 0xf) != 0 || k == 0) {
+				*p++ = hex[w[i] >> k & 0xf];
+				started = 1;
+			}
+	}
+	if (base >= 0 && base + len == 8)
+		*p++ = ':';
+	*p = '\0';
+}
+
 int
 ip_normalize(const char *s, size_t len, char *out)
 {
@@ -72,8 +138,7 @@ ip_normalize(const char *s, size_t len, char *out)
 			inet_ntop(AF_INET, a + 12, out, IP_TEXT_MAX);
 			return 4;
 		}
-		/* glibc's inet_ntop follows RFC 5952 (lower case, :: rules). */
-		inet_ntop(AF_INET6, a, out, IP_TEXT_MAX);
+		ip6_format(a, out);
 		return 6;
 	}
 	return 0;

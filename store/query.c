@@ -6,7 +6,6 @@
  * out, and every value is bound. Rows are copied into struct store_event
  * before the next step.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -70,8 +69,9 @@ store_column_ip(sqlite3_stmt *s, int i, char out[IP_TEXT_MAX])
 		break;
 	case SQLITE_BLOB:
 		b = sqlite3_column_blob(s, i);
-		if (sqlite3_column_bytes(s, i) != 16 ||
-		    inet_ntop(AF_INET6, b, out, IP_TEXT_MAX) == NULL)
+		if (sqlite3_column_bytes(s, i) == 16)
+			ip6_format(b, out);
+		else
 			out[0] = '\0';
 		break;
 	case SQLITE_TEXT:

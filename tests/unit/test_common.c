@@ -41,6 +41,47 @@ env_is(const char *line, const char *prog, const char *host, const char *msg)
 }
 
 /*
+ * ip6_format must write what inet_ntop writes (RFC 5952): addresses whose
+ * groups are mostly 0 (zero runs of every length and place, ties), some
+ * ffff and some random, and the forms with IPv4 inside.
+ */
+static int
+ip6_agrees(void)
+{
+	static const char *const fixed[] = {
+		"::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "1:0:0:1::",
+		"2001:db8::1:0:0:1", "0:0:1::", "fe80::1", "::ffff:0:1.2.3.4",
+	};
+	char	 want[IP_TEXT_MAX], got[IP_TEXT_MAX];
+	uint8_t	 a[16];
+	unsigned seed = 3;
+	size_t	 i, k;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]) + 300000; i++) {
+		if (i < sizeof(fixed) / sizeof(fixed[0]))
+			inet_pton(AF_INET6, fixed[i], a);
+		else
+			for (k = 0; k < 8; k++) {
+				unsigned r;
+
+				seed = seed * 1103515245 + 12345;
+				r = seed >> 16;
+				r = r % 4 < 2 ? 0 : r % 4 == 2 ? 0xffff : r;
+				a[2 * k] = (uint8_t)(r >> 8);
+				a[2 * k + 1] = (uint8_t)r;
+			}
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		ip6_format(a, got);
+		if (strcmp(want, got) != 0) {
+			printf("  ip6_format: '%s', inet_ntop: '%s'\n", got,
+			    want);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
  * ip4_parse must agree with inet_pton on every input: fixed edge cases,
  * then random strings of digits and dots.
  */
@@ -105,6 +146,7 @@ main(void)
 	expect(norm_is("192.0.2.256", "", 0), "bad octet");
 	expect(norm_is("192.0.2.01", "", 0), "leading zero, as inet_pton");
 	expect(ip4_agrees(), "ip4_parse agrees with inet_pton");
+	expect(ip6_agrees(), "ip6_format writes what inet_ntop writes");
 
 	expect(cidr_parse("192.0.2.0/24", &c, NULL) == 0 &&
 	    cidr_contains(&c, "192.0.2.77") && !cidr_contains(&c, "192.0.3.1"),
