@@ -151,7 +151,10 @@ batch_due(struct batch *b)
 {
 	if (b->n >= BATCH_EVENTS)
 		return 1;
-	/* The clock is read every 4096 lines: about every millisecond. */
+	/*
+	 * The clock is read every 4096 lines: about every millisecond when
+	 * they are parsed, less when they are skipped many at a time.
+	 */
 	if (b->lines - b->clocked < 4096)
 		return 0;
 	b->clocked = b->lines;

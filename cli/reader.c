@@ -141,9 +141,14 @@ fill(struct reader *r)
 	if (room == 0)
 		return -2;
 	if (!r->sniffed) {
-		/* gzip is known by its magic bytes, not by its name. */
+		/*
+		 * gzip is known by its magic bytes, not by its name. The
+		 * first read is no bigger than the compressed input buffer,
+		 * where it goes when it is gzip.
+		 */
 		r->sniffed = 1;
-		n = raw_read(r, r->buf + r->end, room);
+		n = raw_read(r, r->buf + r->end, room < READER_ZBUF ? room :
+		    READER_ZBUF);
 		if (n >= 2 && (unsigned char)r->buf[r->end] == 0x1f &&
 		    (unsigned char)r->buf[r->end + 1] == 0x8b) {
 			r->z = xcalloc(1, sizeof(*r->z));

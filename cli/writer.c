@@ -211,7 +211,7 @@ writer_start(struct store *st)
 	w->st = st;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	sb_init(&w->detail, 256);
+	sb_init(&w->detail, 0);
 	for (i = 0; i < NBATCH; i++) {
 		sb_init(&w->pool[i].data, 0);
 		w->pool[i].next = w->freelist;

@@ -577,10 +577,10 @@ grab(struct parser *p, const struct rule *r, enum field f, const char *text,
 }
 
 /*
- * RFC 3164 has no year: start from the file's time, roll over at New Year
- * (a month more than half a year back from the last one seen is next
- * year's: lines without events are only skimmed, so the months seen may
- * jump).
+ * RFC 3164 has no year: start from the file's time, roll over at New Year.
+ * A month 9 or more back from the one before is next year's (a log with a
+ * quiet December and January still rolls over); a December right after a
+ * January is last year's (merged logs); any other jump keeps the year.
  */
 static void
 track_year(struct parser *p, int mon)
@@ -588,9 +588,10 @@ track_year(struct parser *p, int mon)
 	if (p->cur_year == 0)
 		/* A month after the file's own time is last year's. */
 		p->cur_year = mon > p->ref_mon ? p->ref_year - 1 : p->ref_year;
-	else if (mon + 6 < p->last_mon)
-		p->cur_year++;		/* December, then January */
-	else if (mon > p->last_mon + 6)
+	else if (mon + 9 <= p->last_mon)
+		p->cur_year++;		/* December (or November), then January
+					   (or February): a new year */
+	else if (p->last_mon == 1 && mon == 12)
 		p->cur_year--;		/* January, then last December */
 	p->last_mon = mon;
 }

@@ -182,7 +182,7 @@ const struct rule_def builtin_rules[] = {
 
 	/* --- anything else: customised relay texts ----------------------- */
 	{ "generic-relay", PC_QMAIL | PC_OTHER, RK_RELAY, "other", NULL,
-	  "elay |elaying |not relay|to relay",
+	  "elay |elaying|Relay|ELAY|not relay|to relay",
 	  "(?i)^(?:.*?\\[" IP "\\])?(?:.*?(?<code>[45]\\d\\d)[ -])?.*?"
 	  "(?<reason>we do not relay|unable to relay"
 	  "|relay(?:ing)? (?:access )?(?:temporarily )?"

@@ -37,8 +37,8 @@ struct teddy {
 
 /*
  * Builds the set from n literals (kept by pointer; duplicates allowed).
- * Returns -1 when it cannot serve: a literal shorter than TEDDY_FP, more
- * than TEDDY_MAX, or a CPU without SSSE3.
+ * Returns -1 when it cannot serve: no literal, a literal shorter than
+ * TEDDY_FP, more than TEDDY_MAX, or a CPU without SSSE3.
  */
 int	 teddy_build(struct teddy *, const char *const *lits, size_t n);
 

@@ -92,6 +92,15 @@ for cont in '' '    contains: fo'; do
 	    "$(stat1 on.yaml relay_denial_by_mta.postfix)" 1
 	rm -f on.db on.db-wal on.db-shm
 done
+# An ISP's own relay texts from a program relayscope does not know, in
+# any case, at the end of the line or not.
+mkconfig g.yaml
+for t in '554 We do not Relay' '554 5.7.1 Unable To Relay' '550 RELAY ACCESS DENIED' \
+    '550 we do not relay.' '550 relaying mail to <x@y.example> is not allowed'; do
+	printf 'Nov 22 17:05:00 mx ispmail[9]: [192.0.2.50] %s\n' "$t"
+done >g.log
+rs g.yaml ingest -q g.log
+eq "customised relay texts of an unknown program" "$(stat1 g.yaml relay_denial_by_mta.other)" 5
 mkconfig ob.yaml 'rules:' '  - name: broken' '    kind: relay' "    pattern: 'unclosed(group'"
 rs ob.yaml ingest -q o.log 2>err.txt
 eq "operator rule with a bad pattern: exit 3" "$?" 3

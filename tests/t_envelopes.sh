@@ -74,6 +74,22 @@ j=$(rs q.yaml stats --json)
 eq "rollover over quiet lines: december" "$(jget "$j" first_event)" 2026-12-30T10:00:00Z
 eq "rollover over quiet lines: july" "$(jget "$j" last_event)" 2027-07-02T10:00:00Z
 
+# A jump forward within a year keeps the year; a quiet New Year (November,
+# then February) still rolls over.
+mkconfig y.yaml
+printf 'Feb 10 10:00:00 mx postfix/smtpd[1]: %s\nSep 10 10:00:00 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >y.log
+touch -d '2026-10-01 12:00:00' y.log
+j=$(rs y.yaml ingest --json y.log)
+eq "forward jump: no timestamp went backwards" "$(jget "$j" timestamps_backwards)" 0
+eq "forward jump: the same year" "$(jget "$(rs y.yaml stats --json)" last_event)" 2026-09-10T10:00:00Z
+mkconfig w.yaml
+printf 'Nov 20 10:00:00 mx postfix/smtpd[1]: %s\nFeb  3 10:00:00 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >w.log
+touch -d '2027-02-05 12:00:00' w.log
+rs w.yaml ingest -q w.log
+j=$(rs w.yaml stats --json)
+eq "quiet new year: november" "$(jget "$j" first_event)" 2026-11-20T10:00:00Z
+eq "quiet new year: february" "$(jget "$j" last_event)" 2027-02-03T10:00:00Z
+
 # Exim through syslog writes each reject twice (mainlog and rejectlog
 # copies): one event. Two identical Postfix lines are two events.
 mkconfig t.yaml

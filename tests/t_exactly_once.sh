@@ -33,6 +33,19 @@ eq "the same text on stdin adds nothing" "$(total)" "$n1"
 gzip -c mail.log.1 | rs c.yaml ingest -q -
 eq "the same text gzipped on stdin adds nothing" "$(total)" "$n1"
 
+# A .gz whose compressed size is over the reader's input buffer (128 KiB):
+# the same events as the plain text.
+gzip -c "$S/generated/isp-week.log" >week.log.gz
+[ "$(wc -c <week.log.gz)" -gt 131072 ] || notok "week.log.gz is too small to test this"
+mkconfig gz.yaml
+mkconfig plain.yaml
+rs gz.yaml ingest -q week.log.gz
+eq "a big .gz: ingest succeeds" "$?" 0
+rs plain.yaml ingest -q "$S/generated/isp-week.log"
+for k in events.relay_denial events.login_ok events.login_failed events.other_reject lines_ingested; do
+	eq "a big .gz: $k as the plain text" "$(stat1 gz.yaml $k)" "$(stat1 plain.yaml $k)"
+done
+
 # A grown file: only the new lines count.
 cp mail.log.1 grow.log
 rs c.yaml ingest -q grow.log

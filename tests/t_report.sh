@@ -291,5 +291,12 @@ printf 'Nov 22 17:00:06 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.
 rs new3.yaml ingest -q new3.log
 eq "schema 3, new: a hostile HELO is valid JSON, and whole" \
     "$(sql new3.db "SELECT json_valid(detail), json_extract(detail, '\$.helo') = 'q\"b\\s' || char(27) || '[2J' FROM events WHERE ip = (192 << 24) + 2 * 256 + 11")" '1|1'
+# Long fields (a spammer picks his HELO and host name): whole JSON still.
+long=$(printf '%0200d' 0 | tr 0 a)
+printf 'Nov 22 17:00:07 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from %s[192.0.2.12]: 554 5.7.1 <a@remote.example>: Relay access denied; from=<> to=<a@remote.example> proto=ESMTP helo=<%s%s>\n' "$long" "$long" "$long" >>new3.log
+rs new3.yaml ingest -q new3.log
+eq "schema 3, new: long HELO and host, the detail is whole" \
+    "$(sql new3.db "SELECT json_valid(detail), length(json_extract(detail, '\$.helo')) > 200, length(json_extract(detail, '\$.client_host')), json_extract(detail, '\$.rule') FROM events WHERE ip = (192 << 24) + 2 * 256 + 12")" \
+    '1|1|200|postfix-reject'
 eq "schema 3, new: a login's method and service" \
     "$(sql new3.db "SELECT service, json_extract(detail, '\$.method') FROM events WHERE kind = 4")" 'pop3|PLAIN'
