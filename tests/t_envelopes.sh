@@ -39,56 +39,56 @@ envelope "exim mainlog no pid" 2026-11-22T17:07:52Z "2026-11-22 17:07:52 $EX"
 envelope "exim via syslog" 2026-11-22T17:07:52Z "Nov 22 17:07:52 mx exim[16206]: 2026-11-22 17:07:52 $EX"
 envelope "host before exim, exim's date only" 2021-07-17T23:20:49Z "mx.example.com exim[3751842]: 2021-07-17 23:20:49 $EX"
 
-# The zone of local timestamps comes from config.yaml.
-mkconfig z.yaml "timezone: Europe/Berlin"
-printf 'Nov 22 17:14:29 mx postfix/smtpd[1]: %s\nJul  1 12:00:00 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >z.log
-touch -d '2026-11-23 12:00:00' z.log
-rs z.yaml ingest -q z.log
-j=$(rs z.yaml stats --json)
-eq "timezone Europe/Berlin: summer time" "$(jget "$j" first_event)" 2026-07-01T10:00:00Z
-eq "timezone Europe/Berlin: winter time" "$(jget "$j" last_event)" 2026-11-22T16:14:29Z
+# span NAME MTIME FIRST LAST [config lines]: ingests span.log (its lines
+# already written), last written at MTIME, into a new database, and checks
+# the first and last event's times (UTC). The ingest summary is left in out.
+span() {
+	name=$1 mtime=$2 first=$3 last=$4
+	shift 4
+	mkconfig s.yaml "$@"
+	rm -f s.db s.db-wal s.db-shm
+	touch -d "$mtime" span.log
+	out=$(rs s.yaml ingest --json span.log)
+	j=$(rs s.yaml stats --json)
+	eq "$name: first" "$(jget "$j" first_event)" "$first"
+	eq "$name: last" "$(jget "$j" last_event)" "$last"
+}
+# denials DATE...: a Postfix relay denial at each date, one per line.
+denials() {
+	for d in "$@"; do
+		printf '%s mx postfix/smtpd[1]: %s\n' "$d" "$MSG"
+	done
+}
+
+# The zone of local timestamps comes from config.yaml: summer, then winter.
+denials 'Nov 22 17:14:29' 'Jul  1 12:00:00' >span.log
+span "timezone Europe/Berlin" '2026-11-23 12:00:00' 2026-07-01T10:00:00Z \
+    2026-11-22T16:14:29Z "timezone: Europe/Berlin"
 
 # December to January inside one file: the year rolls over.
-mkconfig r.yaml
-printf 'Dec 31 23:59:58 mx postfix/smtpd[1]: %s\nJan  1 00:00:02 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >r.log
-touch -d '2027-01-01 01:00:00' r.log
-rs r.yaml ingest -q r.log
-j=$(rs r.yaml stats --json)
-eq "rollover: december is the old year" "$(jget "$j" first_event)" 2026-12-31T23:59:58Z
-eq "rollover: january the new one" "$(jget "$j" last_event)" 2027-01-01T00:00:02Z
+denials 'Dec 31 23:59:58' 'Jan  1 00:00:02' >span.log
+span "rollover" '2027-01-01 01:00:00' 2026-12-31T23:59:58Z 2027-01-01T00:00:02Z
 
 # The months of lines without events carry the year on too (they are not
 # parsed, only skimmed): a denial in December, delivery lines month by
 # month, a denial in July of the next year.
-mkconfig q.yaml
 {
-	printf 'Dec 30 10:00:00 mx postfix/smtpd[1]: %s\n' "$MSG"
+	denials 'Dec 30 10:00:00'
 	for d in 'Dec 31' 'Jan  5' 'Feb 20' 'Mar  1' 'Apr  1' 'May  1' 'Jun  1'; do
 		printf '%s 09:00:00 mx postfix/qmgr[2]: 4F1: removed\n' "$d"
 	done
-	printf 'Jul  2 10:00:00 mx postfix/smtpd[1]: %s\n' "$MSG"
-} >q.log
-touch -d '2027-07-02 12:00:00' q.log
-rs q.yaml ingest -q q.log
-j=$(rs q.yaml stats --json)
-eq "rollover over quiet lines: december" "$(jget "$j" first_event)" 2026-12-30T10:00:00Z
-eq "rollover over quiet lines: july" "$(jget "$j" last_event)" 2027-07-02T10:00:00Z
+	denials 'Jul  2 10:00:00'
+} >span.log
+span "rollover over quiet lines" '2027-07-02 12:00:00' 2026-12-30T10:00:00Z \
+    2027-07-02T10:00:00Z
 
-# A jump forward within a year keeps the year; a quiet New Year (November,
-# then February) still rolls over.
-mkconfig y.yaml
-printf 'Feb 10 10:00:00 mx postfix/smtpd[1]: %s\nSep 10 10:00:00 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >y.log
-touch -d '2026-10-01 12:00:00' y.log
-j=$(rs y.yaml ingest --json y.log)
-eq "forward jump: no timestamp went backwards" "$(jget "$j" timestamps_backwards)" 0
-eq "forward jump: the same year" "$(jget "$(rs y.yaml stats --json)" last_event)" 2026-09-10T10:00:00Z
-mkconfig w.yaml
-printf 'Nov 20 10:00:00 mx postfix/smtpd[1]: %s\nFeb  3 10:00:00 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >w.log
-touch -d '2027-02-05 12:00:00' w.log
-rs w.yaml ingest -q w.log
-j=$(rs w.yaml stats --json)
-eq "quiet new year: november" "$(jget "$j" first_event)" 2026-11-20T10:00:00Z
-eq "quiet new year: february" "$(jget "$j" last_event)" 2027-02-03T10:00:00Z
+# A jump forward within a year keeps the year (and is not backwards); a
+# quiet New Year (November, then February) still rolls over.
+denials 'Feb 10 10:00:00' 'Sep 10 10:00:00' >span.log
+span "forward jump" '2026-10-01 12:00:00' 2026-02-10T10:00:00Z 2026-09-10T10:00:00Z
+eq "forward jump: no timestamp went backwards" "$(jget "$out" timestamps_backwards)" 0
+denials 'Nov 20 10:00:00' 'Feb  3 10:00:00' >span.log
+span "quiet new year" '2027-02-05 12:00:00' 2026-11-20T10:00:00Z 2027-02-03T10:00:00Z
 
 # Exim through syslog writes each reject twice (mainlog and rejectlog
 # copies): one event. Two identical Postfix lines are two events.
