@@ -330,6 +330,9 @@ reduce_literals(const char **in, size_t n, char **out)
 	return j;
 }
 
+_Static_assert(TEDDY_FP == PARSER_LITERAL_MIN, "the fingerprint is the "
+    "shortest literal");
+
 /* The sets of parser.pre; -1 when some rule has no literal to look for. */
 static int
 build_prefilter(struct parser *p)

@@ -78,6 +78,13 @@ struct event {
 	size_t	 raw_len;
 };
 
+/*
+ * The shortest literal (each alternative of a rule's contains) that lets
+ * ingest skip the lines without it unparsed; with a shorter one, or none,
+ * in any rule, every line is parsed.
+ */
+#define PARSER_LITERAL_MIN 3
+
 /* An operator's rule from config.yaml. */
 struct parser_rule_def {
 	const char *name;

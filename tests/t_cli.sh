@@ -71,6 +71,8 @@ mkconfig o.yaml 'rules:' '  - name: isp-custom' '    kind: relay' \
 printf 'Nov 22 17:02:00 mx smtpd[9]: 550 5.7.1 relaying is somehow forbidden here client=192.0.2.99\n' >o.log
 rs o.yaml ingest -q o.log
 eq "operator rule: its lines are relay denials" "$(stat1 o.yaml relay_denial_by_mta.other)" 1
+rs o.yaml config check 2>warn.txt >/dev/null
+grep -q "parses every line" warn.txt && notok "a rule with a contains: warned" || ok "a rule with a contains: no warning"
 # Without `contains` (or with one too short to look for), every line is
 # parsed: the rule (on a text no built-in rule looks for) and the built-in
 # ones still find theirs among lines that hold nothing.
@@ -84,7 +86,15 @@ for cont in '' '    contains: fo'; do
 		printf 'Nov 22 17:03:0%d mx postfix/qmgr[2]: 4F1: removed\n' 1 2 3
 		printf 'Nov 22 17:04:00 mx postfix/smtpd[1]: %s\n' "$MSG"
 	} >on.log
-	rs on.yaml ingest -q on.log
+	rs on.yaml ingest -q on.log 2>warn.txt
+	[ ! -s warn.txt ] && ok "ingest -q: no warning" || notok "ingest -q warned: $(cat warn.txt)"
+	rs on.yaml config check 2>warn.txt >/dev/null
+	grep -q "on.yaml:[0-9]*: rule 'isp-strangers'.*ingest parses every line" warn.txt &&
+	    ok "config check: warns of the rule that slows ingest" ||
+	    notok "config check: no warning ($(cat warn.txt))"
+	rm -f on.db on.db-wal on.db-shm
+	rs on.yaml ingest on.log 2>warn.txt >/dev/null
+	grep -q "rule 'isp-strangers'" warn.txt && ok "ingest: warns of it" || notok "ingest: no warning"
 	what=${cont:+with a short contains}
 	eq "operator rule ${what:-without contains}: its line" \
 	    "$(stat1 on.yaml relay_denial_by_mta.other)" 1
