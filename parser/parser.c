@@ -378,7 +378,7 @@ static void
 skim_month(struct parser *p, const char *line, size_t len)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	const char *s = line, *end = line + len, *m;
+	const char *s = line, *end = line + len, *m, *t;
 
 	if (s < end && *s == '<') {
 		while (s < end && *s != '>' && *s != '\n')
@@ -386,9 +386,18 @@ skim_month(struct parser *p, const char *line, size_t len)
 		if (s == end || *s++ != '>')
 			return;
 	}
-	if (end - s < 6 || s[3] != ' ' ||
-	    !(isdigit((unsigned char)s[4]) || (s[4] == ' ' &&
-	    isdigit((unsigned char)s[5]))))
+	/* "Nov  2 03:04:05", "Nov 02 ...", "Sep 8 ...": as the envelope reads. */
+	t = s + 4;
+	if (t < end && *t == ' ')
+		t++;
+	if (end - s < 15 || s[3] != ' ' || !isdigit((unsigned char)*t))
+		return;
+	t += isdigit((unsigned char)t[1]) ? 2 : 1;
+	if (end - t < 9 || t[0] != ' ' || !isdigit((unsigned char)t[1]) ||
+	    !isdigit((unsigned char)t[2]) || t[3] != ':' ||
+	    !isdigit((unsigned char)t[4]) || !isdigit((unsigned char)t[5]) ||
+	    t[6] != ':' || !isdigit((unsigned char)t[7]) ||
+	    !isdigit((unsigned char)t[8]))
 		return;
 	for (m = months; *m != '\0'; m += 3)
 		if (memcmp(m, s, 3) == 0) {
