@@ -1,6 +1,6 @@
 /*
- * teddy.c: many literals looked for at once, 16 positions at a time (see
- * teddy.h).
+ * teddy.c: many literals looked for at once, 32 positions at a time with
+ * AVX2, else 16 with SSSE3 (see teddy.h).
  */
 #include <string.h>
 
@@ -17,7 +17,7 @@
  * over the real Postfix, Dovecot, Exim and Sendmail logs of samples/logs
  * and tests/corpus, and as much generated traffic (bench/genlog.py). A
  * fingerprint is best taken where the literal is least like the rest of
- * the log: "Login: user=" by "n: " rather than " us".
+ * the log, and a bucket should let few of these through.
  */
 static const char common[] =
     "]: ostNovov  poposfixstftfiix/.0.ailmtpectmairom8 0 mxfro frmx1 8 v  "

@@ -1,15 +1,16 @@
 /*
- * teddy.h (private to parser/): does a line hold any of a set of literals?
- * The parser's first question for every line: most lines of a mail log
- * are delivery traffic that no rule reads, and a line that holds none of
- * the rules' literals needs no envelope and no rule.
+ * teddy.h (private to parser/): where, in a text, is the first of a set of
+ * literals? The parser's first question for what it has read: most lines
+ * of a mail log are delivery traffic that no rule reads, and a line that
+ * holds none of the rules' literals needs no envelope and no rule.
  *
  * The algorithm is Teddy, from Hyperscan: each literal is reduced to a
  * fingerprint of three of its bytes (its rarest three in a row) and put in
- * one of eight buckets; 16 positions at a time, two table lookups per byte
- * (PSHUFB on the low and the high nibble) tell which buckets' fingerprints
- * may start there, and only those positions are compared with the
- * literals. The cost hardly grows with the number of literals.
+ * one of eight buckets. 32 positions at a time (AVX2, else 16 with
+ * SSSE3), two table lookups per byte (PSHUFB on the low and the high
+ * nibble) tell which buckets' fingerprints may start there, and only those
+ * positions are compared with the literals. The cost hardly grows with the
+ * number of literals.
  *
  *	struct teddy t;
  *	if (teddy_build(&t, lits, n) == 0 && teddy_find(&t, text, len) == len)
