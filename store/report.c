@@ -92,26 +92,24 @@ store_prior_close(struct store_prior *p)
 	free(p);
 }
 
-int
-store_prior_ip(struct store_prior *p, const char *ip, int64_t before,
-    int *found, int64_t *time, char **cause)
+/*
+ * Steps s, bound to a subject and a time, to the latest login of a
+ * POP-before-SMTP service (column svc): *popauth 1 and, when time is not
+ * NULL, *time its time (column 0). *any tells whether there was any login.
+ */
+static int
+latest_popauth(struct store_prior *p, sqlite3_stmt *s, int svc, int *any,
+    int *popauth, int64_t *time, char **cause)
 {
-	sqlite3_stmt *s = p->ip;
 	int	 rc;
 
-	*found = 0;
-	*time = 0;
-	if (*ip == '\0' || p->n_services == 0)
-		return 0;
-	sqlite3_reset(s);
-	store_bind_ip(s, 1, ip);
-	sqlite3_bind_int64(s, 2, before);
-	sqlite3_bind_int(s, 3, EV_LOGIN_OK);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (service_in(sqlite3_column_text(s, 1), p->services,
+		*any = 1;
+		if (service_in(sqlite3_column_text(s, svc), p->services,
 		    p->n_services)) {
-			*found = 1;
-			*time = sqlite3_column_int64(s, 0);
+			*popauth = 1;
+			if (time != NULL)
+				*time = sqlite3_column_int64(s, 0);
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -124,33 +122,34 @@ store_prior_ip(struct store_prior *p, const char *ip, int64_t before,
 }
 
 int
+store_prior_ip(struct store_prior *p, const char *ip, int64_t before,
+    int *found, int64_t *time, char **cause)
+{
+	int	 any = 0;
+
+	*found = 0;
+	*time = 0;
+	if (*ip == '\0' || p->n_services == 0)
+		return 0;
+	sqlite3_reset(p->ip);
+	store_bind_ip(p->ip, 1, ip);
+	sqlite3_bind_int64(p->ip, 2, before);
+	sqlite3_bind_int(p->ip, 3, EV_LOGIN_OK);
+	return latest_popauth(p, p->ip, 1, &any, found, time, cause);
+}
+
+int
 store_prior_user(struct store_prior *p, const char *user, int64_t before,
     int *any_ok, int *popauth_ok, char **cause)
 {
-	sqlite3_stmt *s = p->user;
-	int	 rc;
-
 	*any_ok = *popauth_ok = 0;
 	if (*user == '\0')
 		return 0;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, before);
-	sqlite3_bind_int(s, 3, EV_LOGIN_OK);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*any_ok = 1;
-		if (service_in(sqlite3_column_text(s, 0), p->services,
-		    p->n_services)) {
-			*popauth_ok = 1;
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_DONE)
-		return store_q_cause(p->st, cause, "cannot read logins");
-	return 0;
+	sqlite3_reset(p->user);
+	sqlite3_bind_text(p->user, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(p->user, 2, before);
+	sqlite3_bind_int(p->user, 3, EV_LOGIN_OK);
+	return latest_popauth(p, p->user, 0, any_ok, popauth_ok, NULL, cause);
 }
 
 int
