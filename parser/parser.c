@@ -963,12 +963,8 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 	int64_t	 t = 0;
 	uint64_t found = 0;
 
+	/* A line given here is read in full (parser_quiet skips the rest). */
 	line_start(p);
-	if (p->use_pre && teddy_find(prefilter(p), line, len) == len) {
-		if (!p->fixed_year)
-			skim_line(p, line, len);
-		return;
-	}
 	if (envelope_parse(line, len, &env) != 0)
 		p->st.no_envelope++;
 	/* Every line moves the year on; only events need their UTC time. */
