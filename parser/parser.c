@@ -65,6 +65,9 @@ struct parser {
 	size_t		*by_class[PC_NCLASS];	/* rule indexes, per class */
 	size_t		 n_by_class[PC_NCLASS];
 	struct needles	 needles[PC_NCLASS];	/* of each class's rules */
+	struct teddy	 class_set[PC_NCLASS];	/* the same, looked for the
+						   Teddy way when they allow */
+	int		 class_teddy[PC_NCLASS];
 	/*
 	 * Every rule's literals, the first question for each line: one
 	 * without any needs no envelope and no rule. pre[1] adds those of
@@ -445,6 +448,9 @@ parser_open(const struct parser_opts *o, char **cause)
 			}
 	}
 	p->use_pre = !o->find_suspicious && build_prefilter(p) == 0;
+	for (c = 0; c < PC_NCLASS; c++)
+		p->class_teddy[c] = p->needles[c].n > 0 && teddy_build(
+		    &p->class_set[c], p->needles[c].lit, p->needles[c].n) == 0;
 	p->relay_re = compile(relay_reason_pattern, PCRE2_CASELESS, "relay",
 	    cause);
 	p->suspicious_re = compile(suspicious_pattern, PCRE2_CASELESS,
@@ -982,8 +988,9 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 
 		if (r->need[cls] != 0) {
 			if (!scanned) {
-				found = needles_find(&p->needles[cls], text,
-				    tlen);
+				found = p->class_teddy[cls] ?
+				    teddy_all(&p->class_set[cls], text, tlen) :
+				    needles_find(&p->needles[cls], text, tlen);
 				scanned = 1;
 			}
 			if ((found & r->need[cls]) == 0)

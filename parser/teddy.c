@@ -194,16 +194,19 @@ teddy_build(struct teddy *t, const char *const *lits, size_t n)
 #ifdef HAVE_TEDDY
 /*
  * Does a literal of the buckets in mask have its fingerprint at pos?
- * Returns 1 + where it starts, or 0.
+ * Returns 1 + where it starts, or 0. With all, adds every such literal
+ * to *all instead and returns 0.
  */
 static size_t
 verify(const struct teddy *t, const char *text, size_t len, size_t pos,
-    unsigned mask)
+    unsigned mask, uint64_t *all)
 {
 	while (mask != 0) {
 		uint64_t lits = t->bucket[__builtin_ctz(mask)];
 
 		mask &= mask - 1;
+		if (all != NULL)
+			lits &= ~*all;
 		while (lits != 0) {
 			int	 L = __builtin_ctzll(lits);
 			size_t	 start;
@@ -217,8 +220,11 @@ verify(const struct teddy *t, const char *text, size_t len, size_t pos,
 			    text[start] == t->lit[L][0] &&
 			    text[start + t->len[L] - 1] ==
 			    t->lit[L][t->len[L] - 1] &&
-			    memcmp(text + start, t->lit[L], t->len[L]) == 0)
-				return start + 1;
+			    memcmp(text + start, t->lit[L], t->len[L]) == 0) {
+				if (all == NULL)
+					return start + 1;
+				*all |= (uint64_t)1 << L;
+			}
 		}
 	}
 	return 0;
@@ -240,11 +246,12 @@ verify(const struct teddy *t, const char *text, size_t len, size_t pos,
  */
 static size_t
 check_bits(const struct teddy *t, const char *text, size_t len, size_t i,
-    uint32_t bits, const unsigned char *buckets)
+    uint32_t bits, const unsigned char *buckets, uint64_t *all)
 {
 	for (; bits != 0; bits &= bits - 1) {
 		int	 j = __builtin_ctz(bits);
-		size_t	 at = verify(t, text, len, i + (size_t)j, buckets[j]);
+		size_t	 at = verify(t, text, len, i + (size_t)j, buckets[j],
+		    all);
 
 		if (at != 0)
 			return at;
@@ -255,7 +262,7 @@ check_bits(const struct teddy *t, const char *text, size_t len, size_t i,
 /* The positions marked in r, the first at text + i; skip: checked before. */
 __attribute__((target("ssse3"))) static inline size_t
 check_block(const struct teddy *t, const char *text, size_t len, size_t i,
-    __m128i r, unsigned skip)
+    __m128i r, unsigned skip, uint64_t *all)
 {
 	unsigned char buckets[16];
 	uint32_t bits = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(r,
@@ -265,11 +272,11 @@ check_block(const struct teddy *t, const char *text, size_t len, size_t i,
 	if (bits == 0)
 		return 0;
 	_mm_storeu_si128((void *)buckets, r);
-	return check_bits(t, text, len, i, bits, buckets);
+	return check_bits(t, text, len, i, bits, buckets, all);
 }
 
 __attribute__((target("ssse3"))) static size_t
-find_ssse3(const struct teddy *t, const char *text, size_t len)
+find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 {
 	const __m128i nib = _mm_set1_epi8(0x0f);
 	const __m128i l0 = _mm_loadu_si128((const void *)t->lo[0]);
@@ -291,7 +298,7 @@ find_ssse3(const struct teddy *t, const char *text, size_t len)
 			return len;
 		memset(pad, 0, sizeof(pad));
 		memcpy(pad, text, len);
-		at = check_block(t, text, len, 0, CANDIDATES(pad), 0);
+		at = check_block(t, text, len, 0, CANDIDATES(pad), 0, all);
 		return at != 0 ? at - 1 : len;
 	}
 	for (i = 0; i + SPAN <= len; i += 16) {
@@ -300,7 +307,7 @@ find_ssse3(const struct teddy *t, const char *text, size_t len)
 		if (_mm_movemask_epi8(_mm_cmpeq_epi8(r, _mm_setzero_si128())) ==
 		    0xffff)
 			continue;	/* no fingerprint: most blocks */
-		if ((at = check_block(t, text, len, i, r, 0)) != 0)
+		if ((at = check_block(t, text, len, i, r, 0, all)) != 0)
 			return at - 1;
 	}
 	/* The last block ends at the end, over positions checked already. */
@@ -308,7 +315,7 @@ find_ssse3(const struct teddy *t, const char *text, size_t len)
 		size_t	 last = len - SPAN;
 
 		if ((at = check_block(t, text, len, last,
-		    CANDIDATES(text + last), (unsigned)(i - last))) != 0)
+		    CANDIDATES(text + last), (unsigned)(i - last), all)) != 0)
 			return at - 1;
 	}
 	return len;
@@ -329,7 +336,7 @@ find_ssse3(const struct teddy *t, const char *text, size_t len)
 
 __attribute__((target("avx2"), noinline)) static size_t
 check_block32(const struct teddy *t, const char *text, size_t len, size_t i,
-    __m256i r, unsigned skip)
+    __m256i r, unsigned skip, uint64_t *all)
 {
 	unsigned char buckets[32];
 	uint32_t bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r,
@@ -339,11 +346,11 @@ check_block32(const struct teddy *t, const char *text, size_t len, size_t i,
 	if (bits == 0)
 		return 0;
 	_mm256_storeu_si256((void *)buckets, r);
-	return check_bits(t, text, len, i, bits, buckets);
+	return check_bits(t, text, len, i, bits, buckets, all);
 }
 
 __attribute__((target("avx2"))) static size_t
-find_avx2(const struct teddy *t, const char *text, size_t len)
+find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0f);
 	const __m256i l0 = TABLE32(t->lo[0]), h0 = TABLE32(t->hi[0]);
@@ -353,20 +360,20 @@ find_avx2(const struct teddy *t, const char *text, size_t len)
 	size_t	 i, at;
 
 	if (len < SPAN)
-		return find_ssse3(t, text, len);
+		return find_ssse3(t, text, len, all);
 	for (i = 0; i + SPAN <= len; i += 32) {
 		__m256i	 r = CANDIDATES32(text + i);
 
 		if (_mm256_testz_si256(r, r))
 			continue;	/* no fingerprint: most blocks */
-		if ((at = check_block32(t, text, len, i, r, 0)) != 0)
+		if ((at = check_block32(t, text, len, i, r, 0, all)) != 0)
 			return at - 1;
 	}
 	if (i + TEDDY_FP <= len) {
 		size_t	 last = len - SPAN;
 
 		if ((at = check_block32(t, text, len, last,
-		    CANDIDATES32(text + last), (unsigned)(i - last))) != 0)
+		    CANDIDATES32(text + last), (unsigned)(i - last), all)) != 0)
 			return at - 1;
 	}
 	return len;
@@ -375,7 +382,20 @@ find_avx2(const struct teddy *t, const char *text, size_t len)
 size_t
 teddy_find(const struct teddy *t, const char *text, size_t len)
 {
-	return t->avx2 ? find_avx2(t, text, len) : find_ssse3(t, text, len);
+	return t->avx2 ? find_avx2(t, text, len, NULL) :
+	    find_ssse3(t, text, len, NULL);
+}
+
+uint64_t
+teddy_all(const struct teddy *t, const char *text, size_t len)
+{
+	uint64_t all = 0;
+
+	if (t->avx2)
+		find_avx2(t, text, len, &all);
+	else
+		find_ssse3(t, text, len, &all);
+	return all;
 }
 #else
 size_t
@@ -385,5 +405,13 @@ teddy_find(const struct teddy *t, const char *text, size_t len)
 	(void)text;
 	(void)len;
 	return 0;
+}
+
+uint64_t
+teddy_all(const struct teddy *t, const char *text, size_t len)
+{
+	(void)text;
+	(void)len;
+	return t->n == 64 ? ~(uint64_t)0 : ((uint64_t)1 << t->n) - 1;
 }
 #endif

@@ -49,5 +49,7 @@ int	 teddy_build(struct teddy *, const char *const *lits, size_t n);
  * none occurs.
  */
 size_t	 teddy_find(const struct teddy *, const char *text, size_t len);
+/* Which literals of the set occur in text: bit i for literal i. */
+uint64_t teddy_all(const struct teddy *, const char *text, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * test_teddy.c: the many-literal finder agrees with memmem: fixed cases
+ * test_teddy.c: the many-literal finder agrees with memmem, for the first
+ * literal (teddy_find) and for all of them (teddy_all): fixed cases
  * (a literal at the start, at the end, in the last overlapping block, in a
  * text shorter than a block) and random texts over a small alphabet, of
  * every length around the 16- and 32-byte blocks, so that fingerprints and
@@ -16,11 +17,13 @@ static int
 agrees(const struct teddy *t, const char *text, size_t len)
 {
 	size_t	 at = teddy_find(t, text, len), i, q, first = len;
+	uint64_t all = teddy_all(t, text, len), want = 0;
 	int	 starts_at = 0;
 
 	for (i = 0; i < t->n; i++)
 		for (q = 0; q + t->len[i] <= len; q++)
 			if (memcmp(text + q, t->lit[i], t->len[i]) == 0) {
+				want |= (uint64_t)1 << i;
 				if (q < first)
 					first = q;
 				if (q == at)
@@ -32,6 +35,11 @@ agrees(const struct teddy *t, const char *text, size_t len)
 					return 0;
 				}
 			}
+	if (all != want) {
+		printf("  '%.*s': teddy_all %#llx, want %#llx\n", (int)len, text,
+		    (unsigned long long)all, (unsigned long long)want);
+		return 0;
+	}
 	if ((first == len) != (at == len) || (at < len && !starts_at)) {
 		printf("  '%.*s': found at %zu, want %zu\n", (int)len, text,
 		    at, first);
