@@ -932,9 +932,8 @@ parser_feed_quiet(struct parser *p, const char *text, size_t len)
 	const char *last = NULL, *s, *end = text + len;
 	uint64_t lines, first_key = 0, last_key = 0;
 
-	if (len == 0)
+	if ((lines = count_newlines(text, len)) == 0)
 		return 0;
-	lines = count_newlines(text, len);
 	p->st.lines += lines - 1;
 	line_start(p);
 	if (p->fixed_year)
