@@ -18,10 +18,12 @@
  * back and no Exim syslog twin is expected, so a caller that commits a
  * checkpoint ("everything before offset X is stored") commits only then.
  *
- * Each line goes through the envelope (RFC 3164 with or without host and
- * with priority words, ISO 8601, RFC 5424, journal short-iso, Exim's
- * mainlog, Dovecot log files, TAI64N), then the rules of its program (a
- * literal test first, the PCRE2 pattern only on candidates).
+ * Each line given to parser_feed goes through the envelope (RFC 3164 with
+ * or without host and with priority words, ISO 8601, RFC 5424, journal
+ * short-iso, Exim's mainlog, Dovecot log files, TAI64N), then the rules of
+ * its program (a literal test first, the PCRE2 pattern only on
+ * candidates). Lines that hold no rule's literal need not be given to it:
+ * see parser_quiet below.
  *
  * Ownership: a struct event returned by parser_next() is owned by the
  * parser and valid until the next parser_* call; its raw pointer points
