@@ -18,9 +18,13 @@ mkconfig k.yaml
 kills=0 rounds=0 done=0
 while [ $rounds -lt 40 ] && [ $done -eq 0 ]; do
 	rounds=$((rounds + 1))
-	# Small WAL checkpoints: the background ones run all the time.
-	RELAYSCOPE_WAL_PAGES=20 "$BIN" --config k.yaml ingest -q big.log \
-	    2>/dev/null &
+	# Small WAL checkpoints: the background ones run all the time. Every
+	# other round the bulk load holds them back, as by default, so the
+	# kill lands on a WAL that holds all of the load so far.
+	hold=40
+	[ $((rounds % 2)) -eq 0 ] && hold=1000000
+	RELAYSCOPE_WAL_PAGES=20 RELAYSCOPE_WAL_HOLD=$hold "$BIN" \
+	    --config k.yaml ingest -q big.log 2>/dev/null &
 	pid=$!
 	# A different moment each round: 10% to 90% of a clean run.
 	ms=$(( run_ms * ((rounds * 37) % 9 + 1) / 10 ))
