@@ -69,13 +69,14 @@ pack(struct strbuf *sb, struct strbuf *detail, const struct event *ev)
 	h.kind = (int)ev->kind;
 	h.code = ev->code;
 	h.has_sender = ev->has_sender;
-	s[S_IP] = ev->ip;
+	s[S_IP] = (const char *)ev->ip_bin;
 	s[S_USER] = ev->user;
 	s[S_SENDER] = ev->sender;
 	s[S_RCPT] = ev->recipient;
 	s[S_MTA] = ev->mta;
 	s[S_SERVICE] = ev->service;
-	for (i = 0; i < S_DETAIL; i++)
+	h.len[S_IP] = ev->ip_family == 4 ? 4 : ev->ip_family == 6 ? 16 : 0;
+	for (i = S_IP + 1; i < S_DETAIL; i++)
 		h.len[i] = (uint32_t)strlen(s[i]);
 	s[S_DETAIL] = detail->buf;
 	h.len[S_DETAIL] = (uint32_t)detail->len;

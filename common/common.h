@@ -61,6 +61,8 @@ char	*sb_grow(struct strbuf *, size_t n);
 int	 sb_addf(struct strbuf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 sb_reset(struct strbuf *);
+/* Shortens sb to len bytes (a longer len changes nothing). */
+void	 sb_truncate(struct strbuf *, size_t len);
 
 /*
  * Appends s as the body of a JSON string (no quotes): control bytes and
@@ -68,6 +70,12 @@ void	 sb_reset(struct strbuf *);
  * never break the document.
  */
 void	 sb_json_str(struct strbuf *, const char *s, size_t len);
+/*
+ * The same written at p, which has room for JSON_PUT_MAX(len) bytes;
+ * returns the end of what it wrote.
+ */
+#define JSON_PUT_MAX(len)	((len) * 6)
+char	*json_put(char *p, const char *s, size_t len);
 /* The same for a NUL-terminated s, in double quotes. */
 void	 sb_json_quoted(struct strbuf *, const char *s);
 /* Writes s with every control byte and invalid UTF-8 made harmless. */
@@ -101,6 +109,8 @@ void	 fmt_duration(int64_t secs, char *buf, size_t size);
 /* A dotted quad as inet_pton takes it (no leading zeros): 0, or -1. */
 int	 ip4_parse(const char *s, size_t len, uint32_t *out);
 int	 ip_normalize(const char *s, size_t len, char *out);
+/* The same, with the address's bytes in bin (4 for IPv4, 16 for IPv6). */
+int	 ip_canon(const char *s, size_t len, char *out, uint8_t bin[16]);
 /* The 16 bytes of an IPv6 address as RFC 5952 text (as inet_ntop). */
 void	 ip6_format(const uint8_t a[16], char out[IP_TEXT_MAX]);
 /* The /24 (IPv4) or /48 (IPv6) of a normalized address; "" if none. */

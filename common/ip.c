@@ -103,6 +103,14 @@ ip6_format(const uint8_t a[16], char out[IP_TEXT_MAX])
 int
 ip_normalize(const char *s, size_t len, char *out)
 {
+	uint8_t	 bin[16];
+
+	return ip_canon(s, len, out, bin);
+}
+
+int
+ip_canon(const char *s, size_t len, char *out, uint8_t bin[16])
+{
 	char	 tmp[IP_TEXT_MAX + 8];
 	uint8_t	 a[16];
 	char	*pct;
@@ -113,6 +121,10 @@ ip_normalize(const char *s, size_t len, char *out)
 	if (len < IP_TEXT_MAX && ip4_parse(s, len, &v4) == 0) {
 		memcpy(out, s, len);
 		out[len] = '\0';
+		bin[0] = (uint8_t)(v4 >> 24);
+		bin[1] = (uint8_t)(v4 >> 16);
+		bin[2] = (uint8_t)(v4 >> 8);
+		bin[3] = (uint8_t)v4;
 		return 4;
 	}
 	if (len >= 5 && strncasecmp(s, "IPv6:", 5) == 0) {
@@ -128,6 +140,7 @@ ip_normalize(const char *s, size_t len, char *out)
 		*pct = '\0';
 	if (inet_pton(AF_INET, tmp, a) == 1) {
 		inet_ntop(AF_INET, a, out, IP_TEXT_MAX);
+		memcpy(bin, a, 4);
 		return 4;
 	}
 	if (inet_pton(AF_INET6, tmp, a) == 1) {
@@ -136,9 +149,11 @@ ip_normalize(const char *s, size_t len, char *out)
 
 		if (memcmp(a, mapped, 12) == 0) {
 			inet_ntop(AF_INET, a + 12, out, IP_TEXT_MAX);
+			memcpy(bin, a + 12, 4);
 			return 4;
 		}
 		ip6_format(a, out);
+		memcpy(bin, a, 16);
 		return 6;
 	}
 	return 0;

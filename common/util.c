@@ -147,6 +147,15 @@ sb_grow(struct strbuf *sb, size_t n)
 	return p;
 }
 
+void
+sb_truncate(struct strbuf *sb, size_t len)
+{
+	if (len < sb->len) {
+		sb->len = len;
+		sb->buf[len] = '\0';
+	}
+}
+
 int
 sb_add(struct strbuf *sb, const void *p, size_t n)
 {
@@ -210,10 +219,11 @@ utf8_seq(const unsigned char *s, size_t len)
 	return n;
 }
 
-void
-sb_json_str(struct strbuf *sb, const char *s, size_t len)
+char *
+json_put(char *p, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	static const char hex[] = "0123456789abcdef";
 	size_t	 i = 0, n;
 
 	while (i < len) {
@@ -225,25 +235,44 @@ sb_json_str(struct strbuf *sb, const char *s, size_t len)
 		    u[run] != '"' && u[run] != '\\')
 			run++;
 		if (run > i) {
-			sb_add(sb, &u[i], run - i);
+			memcpy(p, &u[i], run - i);
+			p += run - i;
 			i = run;
 			continue;
 		}
 		if (c == '"' || c == '\\') {
-			sb_add(sb, "\\", 1);
-			sb_add(sb, &u[i], 1);
+			*p++ = '\\';
+			*p++ = (char)c;
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
-			sb_addf(sb, "\\u%04x", c);
+			memcpy(p, "\\u00", 4);
+			p[4] = hex[c >> 4];
+			p[5] = hex[c & 0xf];
+			p += 6;
 			i++;
 		} else if ((n = utf8_seq(&u[i], len - i)) == 0) {
-			sb_addstr(sb, "\\ufffd");
+			memcpy(p, "\\ufffd", 6);
+			p += 6;
 			i++;
 		} else {
-			sb_add(sb, &u[i], n);
+			memcpy(p, &u[i], n);
+			p += n;
 			i += n;
 		}
 	}
+	return p;
+}
+
+void
+sb_json_str(struct strbuf *sb, const char *s, size_t len)
+{
+	size_t	 start = sb->len;
+	char	*end = json_put(sb_grow(sb, JSON_PUT_MAX(len)), s, len);
+
+	sb_truncate(sb, (size_t)(end - sb->buf));
+	/* Past the cap, nothing is appended (as sb_add()). */
+	if (sb->cap != 0 && sb->len > sb->cap)
+		sb_truncate(sb, start);
 }
 
 void

@@ -647,6 +647,7 @@ event_clear(struct event *ev)
 	ev->usec = 0;
 	ev->kind = EV_NONE;
 	ev->mta[0] = ev->host[0] = ev->prog[0] = ev->ip[0] = '\0';
+	ev->ip_family = 0;
 	ev->pid = 0;
 	ev->client_host[0] = ev->helo[0] = '\0';
 	ev->has_sender = 0;
@@ -788,7 +789,7 @@ make_event(struct parser *p, const struct rule *r, const struct envelope *env,
 	copy_field(ev->prog, sizeof(ev->prog), env->prog, env->prog_len);
 	copy_field(ev->rule, sizeof(ev->rule), r->name, strlen(r->name));
 	if (grab(p, r, F_IP, text, buf, sizeof(buf)) >= 0)
-		ip_normalize(buf, strlen(buf), ev->ip);
+		ev->ip_family = ip_canon(buf, strlen(buf), ev->ip, ev->ip_bin);
 	grab(p, r, F_HOST, text, ev->client_host, sizeof(ev->client_host));
 	grab(p, r, F_HELO, text, ev->helo, sizeof(ev->helo));
 	if (grab(p, r, F_SENDER, text, ev->sender, sizeof(ev->sender)) >= 0)

@@ -63,6 +63,8 @@ struct event {
 	char	 prog[64];
 	long	 pid;			/* -1 when absent */
 	char	 ip[IP_TEXT_MAX];	/* normalized client address */
+	int	 ip_family;		/* of ip: 4, 6, or 0 when none */
+	uint8_t	 ip_bin[16];		/* its 4 or 16 bytes */
 	char	 client_host[EV_TEXT];
 	char	 helo[EV_TEXT];
 	int	 has_sender;		/* sender given (may be empty: <>) */

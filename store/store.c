@@ -882,23 +882,19 @@ bind_text(sqlite3_stmt *s, int i, struct store_text t)
 		sqlite3_bind_text(s, i, t.s, (int)t.len, SQLITE_STATIC);
 }
 
-/* An address given by length, bound as store_bind_ip() binds it. */
+/* An address by its bytes (store_row), bound as store_bind_ip() binds it. */
 static void
-bind_ip_text(sqlite3_stmt *s, int i, struct store_text ip)
+bind_ip(sqlite3_stmt *s, int i, struct store_text ip)
 {
-	char	 buf[IP_TEXT_MAX];
-	unsigned char a[16];
-	uint32_t v4;
+	const unsigned char *b = (const unsigned char *)ip.s;
 
-	if (ip.len == 0)
-		sqlite3_bind_null(s, i);
-	else if (ip4_parse(ip.s, ip.len, &v4) == 0)
-		sqlite3_bind_int64(s, i, (int64_t)v4);
-	else if (ip.len < sizeof(buf) && (memcpy(buf, ip.s, ip.len),
-	    buf[ip.len] = '\0', inet_pton(AF_INET6, buf, a) == 1))
-		sqlite3_bind_blob(s, i, a, 16, SQLITE_TRANSIENT);
+	if (ip.len == 4)
+		sqlite3_bind_int64(s, i, (int64_t)((uint32_t)b[0] << 24 |
+		    (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]));
+	else if (ip.len == 16)
+		sqlite3_bind_blob(s, i, b, 16, SQLITE_STATIC);
 	else
-		sqlite3_bind_text(s, i, ip.s, (int)ip.len, SQLITE_STATIC);
+		sqlite3_bind_null(s, i);
 }
 
 int
@@ -920,7 +916,7 @@ store_put(struct store *st, int64_t source_id, const struct store_row *ev,
 			domain[n++] = (char)tolower((unsigned char)*at);
 	sqlite3_bind_int64(s, 1, ev->time);
 	sqlite3_bind_int(s, 2, ev->kind);
-	bind_ip_text(s, 3, ev->ip);
+	bind_ip(s, 3, ev->ip);
 	bind_text(s, 4, ev->user);
 	if (ev->has_sender)
 		sqlite3_bind_text(s, 5, ev->sender.s, (int)ev->sender.len,
@@ -948,66 +944,50 @@ store_put(struct store *st, int64_t source_id, const struct store_row *ev,
 	return 0;
 }
 
-/* The start of a member: "," or "{" before it, as the first, and its key. */
-static void
-detail_key(struct strbuf *sb, size_t start, const char *key, size_t len)
-{
-	int	 first = sb->len == start;
-	char	*p = sb_grow(sb, len + 4);
-
-	*p++ = first ? '{' : ',';
-	*p++ = '"';
-	memcpy(p, key, len);
-	p[len] = '"';
-	p[len + 1] = ':';
-}
-
-static void
-detail_str(struct strbuf *sb, size_t start, const char *key, const char *v)
-{
-	if (*v == '\0')
-		return;
-	detail_key(sb, start, key, strlen(key));
-	sb_add(sb, "\"", 1);
-	sb_json_str(sb, v, strlen(v));
-	sb_add(sb, "\"", 1);
-}
-
-static void
-detail_int(struct strbuf *sb, size_t start, const char *key, long long v)
-{
-	char	 digits[24], *p = digits + sizeof(digits);
-	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
-	    (unsigned long long)v;
-
-	/* By hand: printf is most of the cost of a detail. */
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	detail_key(sb, start, key, strlen(key));
-	sb_add(sb, p, (size_t)(digits + sizeof(digits) - p));
-}
-
+/*
+ * The detail column: what the rule read that has no column of its own.
+ * The line's envelope (host, program, pid, fraction of a second) is not
+ * repeated: it starts raw. Written in one piece, room made once.
+ */
 void
 store_detail(struct strbuf *sb, const struct event *ev)
 {
-	size_t	 start = sb->len;
+	const struct {
+		const char	*key;
+		const char	*v;
+	} m[] = {
+		{ "method", ev->method },
+		{ "status", ev->status },
+		{ "client_host", ev->client_host },
+		{ "helo", ev->helo },
+		{ "rule", ev->rule },
+	};
+	size_t	 len[ARRAY_LEN(m)], room = 1, i, k;
+	char	*base, *p;
 
-	if (ev->usec != 0)
-		detail_int(sb, start, "usec", ev->usec);
-	detail_str(sb, start, "method", ev->method);
-	detail_str(sb, start, "status", ev->status);
-	detail_str(sb, start, "host", ev->host);
-	detail_str(sb, start, "prog", ev->prog);
-	if (ev->pid >= 0)
-		detail_int(sb, start, "pid", ev->pid);
-	detail_str(sb, start, "client_host", ev->client_host);
-	detail_str(sb, start, "helo", ev->helo);
-	detail_str(sb, start, "rule", ev->rule);
-	if (sb->len > start)
-		sb_addstr(sb, "}");
+	for (i = 0; i < ARRAY_LEN(m); i++)
+		if ((len[i] = strlen(m[i].v)) != 0)
+			room += strlen(m[i].key) + 6 + JSON_PUT_MAX(len[i]);
+	if (room == 1)
+		return;
+	p = base = sb_grow(sb, room);
+	for (i = 0; i < ARRAY_LEN(m); i++) {
+		if (len[i] == 0)
+			continue;
+		*p = p == base ? '{' : ',';
+		p++;
+		*p++ = '"';
+		k = strlen(m[i].key);
+		memcpy(p, m[i].key, k);
+		p += k;
+		*p++ = '"';
+		*p++ = ':';
+		*p++ = '"';
+		p = json_put(p, m[i].v, len[i]);
+		*p++ = '"';
+	}
+	*p++ = '}';
+	sb_truncate(sb, (size_t)(p - sb->buf));
 }
 
 int

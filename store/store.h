@@ -36,11 +36,13 @@
  *	rcpt_domain	the domain of recipient, lowercased
  *	code		INTEGER; NULL for 0
  *	source_id	the source; offset: the byte offset of the line
- *	detail		the rest, which no query selects on, as a JSON object
- *			of the members that are set (store_detail): usec,
- *			method, status, host, prog, pid, client_host, helo,
+ *	detail		what the rule read that no query selects on, as a
+ *			JSON object of the members that are set
+ *			(store_detail): method, status, client_host, helo,
  *			rule; NULL when none is. SQLite's json_extract()
- *			reads them.
+ *			reads them. The envelope (host, program, pid,
+ *			fraction of a second) starts raw: rows upgraded from
+ *			schema 1 have it in detail too, new ones do not.
  *	raw		the line as read (raw_len bytes)
  * Schemas 1 and 2 had the members of detail as columns of their own.
  *
@@ -118,8 +120,10 @@ struct store_text {
 struct store_row {
 	int64_t		 time, offset;
 	int		 kind, code, has_sender;
-	struct store_text ip, user, sender, recipient, mta, service, detail,
-			 raw;
+	struct store_text ip;		/* its 4 (IPv4) or 16 (IPv6) bytes,
+					   as struct event's ip_bin; len 0:
+					   none */
+	struct store_text user, sender, recipient, mta, service, detail, raw;
 };
 
 int	 store_put(struct store *, int64_t source_id, const struct store_row *,

@@ -2,7 +2,10 @@
  * helper_schema1 DB: turns a relayscope database back into schema 1 (the
  * events table with a column for each field, no sources.unmatched,
  * user_version 1), as a database written before the upgrades to schemas
- * 2 and 3 is, for the upgrade test.
+ * 2 and 3 is, for the upgrade test. Schema 1 kept the line's host,
+ * program and pid, which the detail of new events leaves to the line: for
+ * an RFC 3164 line ("Nov 22 17:00:03 host prog[pid]: ...") they are read
+ * back from it, as the old version stored them.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -17,16 +20,23 @@ static const char downgrade[] =
     "  helo TEXT, rule TEXT NOT NULL,"
     "  source_id INTEGER NOT NULL REFERENCES sources(id),"
     "  offset INTEGER NOT NULL, raw TEXT NOT NULL);"
+    "WITH e AS (SELECT *, substr(raw, 17) AS r FROM events),"
+    "  f AS (SELECT *, substr(r, 1, instr(r, ' ') - 1) AS h,"
+    "    substr(r, instr(r, ' ') + 1) AS r2 FROM e)"
     "INSERT INTO events1 SELECT id, time,"
     "  coalesce(json_extract(detail, '$.usec'), 0), kind, ip, user, sender,"
     "  rcpt_domain, recipient, mta, service,"
     "  json_extract(detail, '$.method'), code,"
-    "  json_extract(detail, '$.status'), json_extract(detail, '$.host'),"
-    "  json_extract(detail, '$.prog'), json_extract(detail, '$.pid'),"
+    "  json_extract(detail, '$.status'),"
+    "  coalesce(json_extract(detail, '$.host'), nullif(h, '')),"
+    "  coalesce(json_extract(detail, '$.prog'),"
+    "    nullif(substr(r2, 1, instr(r2, '[') - 1), '')),"
+    "  coalesce(json_extract(detail, '$.pid'), CASE WHEN instr(r2, '[') > 0"
+    "    THEN CAST(substr(r2, instr(r2, '[') + 1) AS INTEGER) END),"
     "  json_extract(detail, '$.client_host'),"
     "  json_extract(detail, '$.helo'),"
     "  coalesce(json_extract(detail, '$.rule'), ''), source_id, offset, raw"
-    "  FROM events;"
+    "  FROM f ORDER BY id;"
     "DROP TABLE events;"
     "ALTER TABLE events1 RENAME TO events;"
     "CREATE INDEX events_time ON events(time);"

@@ -188,9 +188,24 @@ main(void)
 	sb_json_str(&sb, "a\"b\x1b[2J\xff", 8);
 	expect(strcmp(sb.buf, "a\\\"b\\u001b[2J\\ufffd") == 0,
 	    "json escapes quotes, escapes and invalid utf-8");
+	sb_reset(&sb);
+	/* DEL, a backslash, a C1 control (U+0085), valid 2- and 4-byte
+	   characters, and a 3-byte sequence cut short at the end. */
+	sb_json_str(&sb, "\x7f\\\xc2\x85\xc3\xa9\xf0\x9f\x98\x80\xe2\x82", 12);
+	expect(strcmp(sb.buf, "\\u007f\\\\\\ufffd\\ufffd\xc3\xa9"
+	    "\xf0\x9f\x98\x80\\ufffd\\ufffd") == 0,
+	    "json: DEL, backslash, C1, utf-8 kept, cut sequence replaced");
+	sb_truncate(&sb, 2);
+	expect(sb.len == 2 && strcmp(sb.buf, "\\u") == 0, "sb_truncate");
 	sb_release(&sb);
 	sb_init(&sb, 8);
 	expect(sb_add(&sb, "123456789", 9) == -1, "strbuf cap holds");
+	sb_add(&sb, "ab", 2);
+	sb_json_str(&sb, "1234\x01", 5);
+	expect(strcmp(sb.buf, "ab") == 0,
+	    "json past the cap: nothing appended");
+	sb_json_str(&sb, "\"x", 2);
+	expect(strcmp(sb.buf, "ab\\\"x") == 0, "json within the cap");
 	sb_release(&sb);
 
 	expect(env_is("Nov  2 03:04:05 mail postfix/smtpd[1]: x", "postfix/smtpd",
