@@ -128,7 +128,12 @@ EOF
 # for the disk while the others read from the page cache.
 cat "$log" >/dev/null
 
-rm -f "$dir/grep.times" "$dir/ingest.times" "$dir/ingest.rss"
+rm -f "$dir/grep.times" "$dir/ingest.times" "$dir/ingest.rss" "$dir/ingest.split"
+
+# jnum KEY FILE: a number from ingest's one-line JSON summary.
+jnum() {
+	sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" "$2"
+}
 i=1
 while [ $i -le "$runs" ]; do
 	# grep: exit 1 only means "no match"; 2 is an error.
@@ -139,7 +144,7 @@ while [ $i -le "$runs" ]; do
 
 	# A fresh database each round: ingest must do all the work every time.
 	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
-	if ! timed "$dir/ingest.time" "$bin" --config "$cfg" ingest -q --year "$year" "$log" \
+	if ! timed "$dir/ingest.time" "$bin" --config "$cfg" ingest --json --year "$year" "$log" \
 		>"$dir/ingest.out" 2>"$dir/ingest.err"; then
 		echo "bench: ingest failed (round $i):" >&2
 		cat "$dir/ingest.time" >&2
@@ -151,15 +156,26 @@ while [ $i -le "$runs" ]; do
 	EOF
 	echo "$secs" >>"$dir/ingest.times"
 	echo "$kib" >>"$dir/ingest.rss"
-	echo "  round $i/$runs: grep $gt s, ingest $secs s, peak RSS $(mib "$kib") MiB"
+	# Where the time went: storing rows (reading and parsing alongside),
+	# building the indexes left to the end, closing (the last checkpoint).
+	split=$(awk -v w="$secs" -v s="$(jnum seconds "$dir/ingest.out")" \
+	    -v x="$(jnum index_seconds "$dir/ingest.out")" \
+	    'BEGIN { printf "%.2f %.2f %.2f", s - x, x, w - s }')
+	echo "$split" >>"$dir/ingest.split"
+	set -- $split
+	echo "  round $i/$runs: grep $gt s, ingest $secs s (rows $1, indexes $2, close $3), peak RSS $(mib "$kib") MiB"
 	i=$((i + 1))
 done
 
 ing=$(median <"$dir/ingest.times")
+rows=$(cut -d' ' -f1 "$dir/ingest.split" | median)
+idx=$(cut -d' ' -f2 "$dir/ingest.split" | median)
+cls=$(cut -d' ' -f3 "$dir/ingest.split" | median)
 grp=$(median <"$dir/grep.times")
 rss=$(sort -n "$dir/ingest.rss" | tail -n 1)
 
-awk -v lines="$lines" -v bytes="$bytes" -v runs="$runs" -v ing="$ing" -v grp="$grp" -v rss="$rss" -v file="$log" '
+awk -v lines="$lines" -v bytes="$bytes" -v runs="$runs" -v ing="$ing" -v grp="$grp" -v rss="$rss" -v file="$log" \
+    -v rows="$rows" -v idx="$idx" -v cls="$cls" '
 function verdict(ok) { return ok ? "PASS" : "MISS" }
 BEGIN {
 	mb = bytes / 1e6
@@ -172,6 +188,9 @@ BEGIN {
 		printf "  ingest            %.2f s   %.0f lines/s   %.1f MB/s\n", ing, lines / ing, mb / ing
 	else
 		printf "  ingest            %.2f s   (too fast to measure: use more BENCH_LINES)\n", ing
+	printf "    storing rows    %.2f s   (reading and parsing alongside)\n", rows
+	printf "    indexes         %.2f s   (built at the end of the bulk load)\n", idx
+	printf "    closing         %.2f s   (the last checkpoint)\n", cls
 	printf "  peak RSS          %.1f MiB      target < 32 MiB   %s\n", mib, verdict(mib < 32)
 	printf "  grep -c           %.2f s\n", grp
 	if (grp > 0)

@@ -45,6 +45,14 @@ printf '%s mx postfix/smtpd[1]: %s\n%s mx postfix/smtpd[1]: %s\n' "$old" "$MSG" 
 out=$(rs p.yaml ingest --json p.log)
 eq "retention: the old event is not stored" "$(stat1 p.yaml events.relay_denial)" 1
 eq "retention: and is counted as skipped" "$(jget "$out" skipped.older_than_retention)" 1
+# A new database: its indexes are built at the end, and the summary says
+# how long that took, within the run's seconds.
+awk -v j="$out" 'BEGIN {
+	match(j, /"seconds":[0-9.]+/); s = substr(j, RSTART + 10, RLENGTH - 10)
+	match(j, /"index_seconds":[0-9.]+/); x = substr(j, RSTART + 16, RLENGTH - 16)
+	exit !(x > 0 && x <= s + 0) }' &&
+    ok "ingest --json: index_seconds, within seconds" ||
+    notok "ingest --json: index_seconds missing or wrong: $out"
 printf 'database: %s/p.db\nretention: 12h\n' "$WORK" >p2.yaml
 rs p2.yaml purge >out.txt
 eq "purge: exit 0" "$?" 0
