@@ -143,7 +143,11 @@ while [ $i -le "$runs" ]; do
 	echo "$gt" >>"$dir/grep.times"
 
 	# A fresh database each round: ingest must do all the work every time.
+	# The sync lets the file system finish freeing the last round's
+	# database first (a disk mounted with discard trims it), so that no
+	# round pays for the one before.
 	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+	sync
 	if ! timed "$dir/ingest.time" "$bin" --config "$cfg" ingest --json --year "$year" "$log" \
 		>"$dir/ingest.out" 2>"$dir/ingest.err"; then
 		echo "bench: ingest failed (round $i):" >&2
@@ -190,7 +194,7 @@ BEGIN {
 		printf "  ingest            %.2f s   (too fast to measure: use more BENCH_LINES)\n", ing
 	printf "    storing rows    %.2f s   (reading and parsing alongside)\n", rows
 	printf "    indexes         %.2f s   (built at the end of the bulk load)\n", idx
-	printf "    closing         %.2f s   (the last checkpoint)\n", cls
+	printf "    closing         %.2f s   (the last checkpoint; the WAL removed)\n", cls
 	printf "  peak RSS          %.1f MiB      target < 32 MiB   %s\n", mib, verdict(mib < 32)
 	printf "  grep -c           %.2f s\n", grp
 	if (grp > 0)

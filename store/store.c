@@ -105,6 +105,7 @@ struct store {
 	int		 version;	/* of the schema */
 	int		 deferred;	/* some index is missing */
 	int		 page_size;
+	struct strbuf	 detail;	/* store_put()'s, for the detail column */
 	int64_t		 rows;		/* about the events at open */
 	int64_t		 loaded;	/* events committed since open */
 	int64_t		 pending;	/* events in the open transaction */
@@ -717,6 +718,7 @@ store_close(struct store *st)
 	sqlite3_finalize(st->put);
 	sqlite3_finalize(st->src_insert);
 	sqlite3_finalize(st->src_update);
+	sb_release(&st->detail);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);
@@ -933,6 +935,54 @@ bind_ip(sqlite3_stmt *s, int i, struct store_text ip)
 		sqlite3_bind_null(s, i);
 }
 
+/*
+ * The detail column of ev into sb (emptied first): what the rule read that
+ * has no column of its own, "" when none of it is set. The line's envelope
+ * (host, program, pid, fraction of a second) is not repeated: it starts
+ * raw. Written in one piece, room made once.
+ */
+static void
+store_detail(struct strbuf *sb, const struct store_row *ev)
+{
+	const struct {
+		const char	*key;
+		size_t		 klen;
+		struct store_text v;
+	} m[] = {
+		{ "method", 6, ev->method },
+		{ "status", 6, ev->status },
+		{ "client_host", 11, ev->client_host },
+		{ "helo", 4, ev->helo },
+		{ "rule", 4, ev->rule },
+	};
+	size_t	 room = 1, i;
+	char	*base, *p;
+
+	sb_reset(sb);
+	for (i = 0; i < ARRAY_LEN(m); i++)
+		if (m[i].v.len != 0)
+			room += m[i].klen + 6 + JSON_PUT_MAX(m[i].v.len);
+	if (room == 1)
+		return;
+	p = base = sb_grow(sb, room);
+	for (i = 0; i < ARRAY_LEN(m); i++) {
+		if (m[i].v.len == 0)
+			continue;
+		*p = p == base ? '{' : ',';
+		p++;
+		*p++ = '"';
+		memcpy(p, m[i].key, m[i].klen);
+		p += m[i].klen;
+		*p++ = '"';
+		*p++ = ':';
+		*p++ = '"';
+		p = json_put(p, m[i].v.s, m[i].v.len);
+		*p++ = '"';
+	}
+	*p++ = '}';
+	sb_truncate(sb, (size_t)(p - sb->buf));
+}
+
 int
 store_put(struct store *st, int64_t source_id, const struct store_row *ev,
     char **cause)
@@ -969,7 +1019,8 @@ store_put(struct store *st, int64_t source_id, const struct store_row *ev,
 		sqlite3_bind_null(s, 10);
 	sqlite3_bind_int64(s, 11, source_id);
 	sqlite3_bind_int64(s, 12, ev->offset);
-	bind_text(s, 13, ev->detail);
+	store_detail(&st->detail, ev);
+	bind_text(s, 13, (struct store_text){ st->detail.buf, st->detail.len });
 	sqlite3_bind_text(s, 14, ev->raw.s, (int)ev->raw.len, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_reset(s);
@@ -978,52 +1029,6 @@ store_put(struct store *st, int64_t source_id, const struct store_row *ev,
 	sqlite3_reset(s);
 	st->pending++;
 	return 0;
-}
-
-/*
- * The detail column: what the rule read that has no column of its own.
- * The line's envelope (host, program, pid, fraction of a second) is not
- * repeated: it starts raw. Written in one piece, room made once.
- */
-void
-store_detail(struct strbuf *sb, const struct event *ev)
-{
-	const struct {
-		const char	*key;
-		const char	*v;
-	} m[] = {
-		{ "method", ev->method },
-		{ "status", ev->status },
-		{ "client_host", ev->client_host },
-		{ "helo", ev->helo },
-		{ "rule", ev->rule },
-	};
-	size_t	 len[ARRAY_LEN(m)], room = 1, i, k;
-	char	*base, *p;
-
-	for (i = 0; i < ARRAY_LEN(m); i++)
-		if ((len[i] = strlen(m[i].v)) != 0)
-			room += strlen(m[i].key) + 6 + JSON_PUT_MAX(len[i]);
-	if (room == 1)
-		return;
-	p = base = sb_grow(sb, room);
-	for (i = 0; i < ARRAY_LEN(m); i++) {
-		if (len[i] == 0)
-			continue;
-		*p = p == base ? '{' : ',';
-		p++;
-		*p++ = '"';
-		k = strlen(m[i].key);
-		memcpy(p, m[i].key, k);
-		p += k;
-		*p++ = '"';
-		*p++ = ':';
-		*p++ = '"';
-		p = json_put(p, m[i].v, len[i]);
-		*p++ = '"';
-	}
-	*p++ = '}';
-	sb_truncate(sb, (size_t)(p - sb->buf));
 }
 
 int

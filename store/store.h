@@ -37,10 +37,10 @@
  *	code		INTEGER; NULL for 0
  *	source_id	the source; offset: the byte offset of the line
  *	detail		what the rule read that no query selects on, as a
- *			JSON object of the members that are set
- *			(store_detail): method, status, client_host, helo,
- *			rule; NULL when none is. SQLite's json_extract()
- *			reads them. The envelope (host, program, pid,
+ *			JSON object of the members that are set (store_put
+ *			makes it): method, status, client_host, helo, rule;
+ *			NULL when none is. SQLite's json_extract() reads
+ *			them. The envelope (host, program, pid,
  *			fraction of a second) starts raw: rows upgraded from
  *			schema 1 have it in detail too, new ones do not.
  *	raw		the line as read (raw_len bytes)
@@ -123,13 +123,13 @@ struct store_row {
 	struct store_text ip;		/* its 4 (IPv4) or 16 (IPv6) bytes,
 					   as struct event's ip_bin; len 0:
 					   none */
-	struct store_text user, sender, recipient, mta, service, detail, raw;
+	struct store_text user, sender, recipient, mta, service, raw;
+	/* what detail holds (see above) */
+	struct store_text method, status, client_host, helo, rule;
 };
 
 int	 store_put(struct store *, int64_t source_id, const struct store_row *,
 	    char **cause);
-/* Appends the detail column of ev (see above): "" when it has none. */
-void	 store_detail(struct strbuf *, const struct event *ev);
 /*
  * Outside a transaction: builds now the indexes a bulk load left to build
  * (0 at once when there are none). For ingest --follow when it has caught
