@@ -12,7 +12,7 @@
 #
 # Environment:
 #   BENCH_LINES  log size in lines (default 10000000; 1000000 -> mail-1M.log)
-#   BENCH_RUNS   rounds of grep + ingest (default 3)
+#   BENCH_RUNS   rounds of grep + ingest (default 5)
 #
 # Exit status: 0 whatever the figures and counts say (they are informational);
 # 1 if the setup is missing something or relayscope itself fails (ingest or
@@ -23,7 +23,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 lines=${BENCH_LINES:-10000000}
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 case $lines in '' | *[!0-9]* | 0) echo "bench: BENCH_LINES must be a positive integer" >&2; exit 1 ;; esac
 case $runs in '' | *[!0-9]* | 0) echo "bench: BENCH_RUNS must be a positive integer" >&2; exit 1 ;; esac
 
