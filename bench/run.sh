@@ -161,13 +161,14 @@ while [ $i -le "$runs" ]; do
 	echo "$secs" >>"$dir/ingest.times"
 	echo "$kib" >>"$dir/ingest.rss"
 	# Where the time went: storing rows (reading and parsing alongside),
-	# building the indexes left to the end, closing (the last checkpoint).
+	# building the indexes left to the end, and the rest: starting (config,
+	# rules, opening the database) and closing (the last checkpoint).
 	split=$(awk -v w="$secs" -v s="$(jnum seconds "$dir/ingest.out")" \
 	    -v x="$(jnum index_seconds "$dir/ingest.out")" \
 	    'BEGIN { printf "%.2f %.2f %.2f", s - x, x, w - s }')
 	echo "$split" >>"$dir/ingest.split"
 	set -- $split
-	echo "  round $i/$runs: grep $gt s, ingest $secs s (rows $1, indexes $2, close $3), peak RSS $(mib "$kib") MiB"
+	echo "  round $i/$runs: grep $gt s, ingest $secs s (rows $1, indexes $2, start and close $3), peak RSS $(mib "$kib") MiB"
 	i=$((i + 1))
 done
 
@@ -194,7 +195,7 @@ BEGIN {
 		printf "  ingest            %.2f s   (too fast to measure: use more BENCH_LINES)\n", ing
 	printf "    storing rows    %.2f s   (reading and parsing alongside)\n", rows
 	printf "    indexes         %.2f s   (built at the end of the bulk load)\n", idx
-	printf "    closing         %.2f s   (the last checkpoint; the WAL removed)\n", cls
+	printf "    start, close    %.2f s   (config, rules, open; last checkpoint, WAL removed)\n", cls
 	printf "  peak RSS          %.1f MiB      target < 32 MiB   %s\n", mib, verdict(mib < 32)
 	printf "  grep -c           %.2f s\n", grp
 	if (grp > 0)

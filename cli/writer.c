@@ -78,10 +78,10 @@ pack(struct strbuf *sb, const struct event *ev)
 	s[S_CLIENT_HOST] = ev->client_host;
 	s[S_HELO] = ev->helo;
 	s[S_RULE] = ev->rule;
-	for (i = 0; i < S__COUNT; i++)
-		h.len[i] = (uint32_t)strlen(s[i]);
 	h.len[S_IP] = ev->ip_family == 4 ? 4 : ev->ip_family == 6 ? 16 : 0;
-	h.len[S_RAW] = (uint32_t)ev->raw_len;
+	for (i = S_IP + 1; i < S__COUNT; i++)
+		h.len[i] = i == S_RAW ? (uint32_t)ev->raw_len :
+		    (uint32_t)strlen(s[i]);
 	for (n = sizeof(h), i = 0; i < S__COUNT; i++)
 		n += h.len[i];
 	/* One copy of each piece into room made once. */

@@ -1,6 +1,8 @@
 /* store.c: schema, migrations, checkpoints and the event inserts. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -70,10 +72,10 @@
  * the whole WAL on the other. Readers meanwhile read recent pages from
  * the WAL, as they always may.
  */
-#define CKPT_BYTES	(16 << 20)	/* SQLite's own default (1000
-					   pages of 16 KiB); the environment's
-					   RELAYSCOPE_WAL_PAGES sets another
-					   (tests make it small) */
+#define CKPT_BYTES	(16 << 20)	/* about SQLite's own default (1000
+					   pages) for its default pages; the
+					   environment's RELAYSCOPE_WAL_PAGES
+					   sets another (tests make it small) */
 #define HOLD_BYTES	(1 << 30)	/* RELAYSCOPE_WAL_HOLD (pages) sets
 					   another */
 
@@ -523,6 +525,22 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+/* A count of pages from the environment: a positive integer, else dflt. */
+static int
+env_pages(const char *v, int dflt)
+{
+	char	*end;
+	long	 n;
+
+	if (v == NULL)
+		return dflt;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n <= 0 || n > INT_MAX)
+		return dflt;
+	return (int)n;
+}
+
 static int
 checkpointer_start(struct store *st, char **cause)
 {
@@ -531,11 +549,9 @@ checkpointer_start(struct store *st, char **cause)
 	sigset_t all, old;
 	int	 rc;
 
-	c->frames = env != NULL && atoi(env) > 0 ? atoi(env) :
-	    CKPT_BYTES / st->page_size;
-	env = getenv("RELAYSCOPE_WAL_HOLD");
-	c->hold_frames = env != NULL && atoi(env) > 0 ? atoi(env) :
-	    HOLD_BYTES / st->page_size;
+	c->frames = env_pages(env, CKPT_BYTES / st->page_size);
+	c->hold_frames = env_pages(getenv("RELAYSCOPE_WAL_HOLD"),
+	    HOLD_BYTES / st->page_size);
 	c->hold = st->deferred;
 	/* A connection knows the file is in WAL mode once it has read it. */
 	if (sqlite3_open_v2(st->path, &c->db, SQLITE_OPEN_READWRITE |
@@ -660,6 +676,18 @@ store_open(const char *path, int flags, char **cause)
 	if (!ro && exec(st, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;", cause) != 0)
 		goto fail;
+	/*
+	 * A WAL that a bulk load grew is cut back to 32 MiB once it starts
+	 * over, rather than keep its size while ingest --follow runs on.
+	 */
+	if (!ro) {
+		char	 sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %d",
+		    2 * CKPT_BYTES);
+		if (exec(st, sql, cause) != 0)
+			goto fail;
+	}
 	if (migrate(st, ro, cause) != 0)
 		goto fail;
 	if (!ro && (flags & STORE_BACKGROUND) &&

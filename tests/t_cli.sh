@@ -48,8 +48,8 @@ eq "retention: and is counted as skipped" "$(jget "$out" skipped.older_than_rete
 # A new database: its indexes are built at the end, and the summary says
 # how long that took, within the run's seconds.
 awk -v j="$out" 'BEGIN {
-	match(j, /"seconds":[0-9.]+/); s = substr(j, RSTART + 10, RLENGTH - 10)
-	match(j, /"index_seconds":[0-9.]+/); x = substr(j, RSTART + 16, RLENGTH - 16)
+	match(j, /"seconds":[0-9.]+/); s = substr(j, RSTART + 10, RLENGTH - 10) + 0
+	match(j, /"index_seconds":[0-9.]+/); x = substr(j, RSTART + 16, RLENGTH - 16) + 0
 	exit !(x > 0 && x <= s + 0) }' &&
     ok "ingest --json: index_seconds, within seconds" ||
     notok "ingest --json: index_seconds missing or wrong: $out"
