@@ -122,24 +122,37 @@ unpack(const char *p, struct store_row *row)
 	return (size_t)(s - p);
 }
 
+/* The packed events of a batch, one by one, for store_put(). */
+struct unpacker {
+	const char	*p;
+	size_t		 left;
+};
+
+static int
+next_row(void *arg, struct store_row *row)
+{
+	struct unpacker *u = arg;
+
+	if (u->left == 0)
+		return 0;
+	u->p += unpack(u->p, row);
+	u->left--;
+	return 1;
+}
+
 /* One transaction: the batch's events and its checkpoint. */
 static int
 store_batch(struct writer *w, struct wbatch *b, char **cause)
 {
-	struct store_row row;
-	const char *p = b->data.buf;
-	size_t	 i;
+	struct unpacker u = { b->data.buf, b->n };
 
 	if (store_begin(w->st, cause) != 0)
 		return -1;
 	/* A new source gets its row in the transaction of its first batch. */
 	if (w->src.id == 0 && store_checkpoint(w->st, &w->src, cause) != 0)
 		goto fail;
-	for (i = 0; i < b->n; i++) {
-		p += unpack(p, &row);
-		if (store_put(w->st, w->src.id, &row, cause) != 0)
-			goto fail;
-	}
+	if (b->n > 0 && store_put(w->st, w->src.id, next_row, &u, cause) != 0)
+		goto fail;
 	w->src.offset = b->end;
 	w->src.lines += (int64_t)b->lines;
 	w->src.unmatched += (int64_t)b->unmatched;

@@ -108,6 +108,9 @@ struct store {
 	int		 deferred;	/* some index is missing */
 	int		 page_size;
 	struct strbuf	 detail;	/* store_put()'s, for the detail column */
+	store_next_fn	 next;		/* store_put()'s events, for */
+	void		*next_arg;	/* store_batch */
+	int64_t		 next_source;
 	int64_t		 rows;		/* about the events at open */
 	int64_t		 loaded;	/* events committed since open */
 	int64_t		 pending;	/* events in the open transaction */
@@ -310,6 +313,8 @@ set_cache(struct store *st, int kib, char **cause)
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
 	return exec(st, sql, cause);
 }
+
+static const sqlite3_module batch_module;
 
 /* The value of an integer pragma, or -1. */
 static int
@@ -702,10 +707,16 @@ store_open(const char *path, int flags, char **cause)
 	    count_rows(st, cause) != 0))
 		goto fail;
 	st->idle_since = now_mono();
+	if (!ro && sqlite3_create_module(st->db, "store_batch", &batch_module,
+	    st) != SQLITE_OK) {
+		db_cause(st, cause, "cannot register store_batch");
+		goto fail;
+	}
 	if (!ro && (prepare(st, &st->put, "INSERT INTO events(time, kind, ip, "
 	    "user, sender, rcpt_domain, recipient, mta, service, code, "
-	    "source_id, offset, detail, raw) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
-	    "?,?)", cause) != 0 ||
+	    "source_id, offset, detail, raw) SELECT time, kind, ip, user, "
+	    "sender, rcpt_domain, recipient, mta, service, code, source_id, "
+	    "offset, detail, raw FROM store_batch", cause) != 0 ||
 	    prepare(st, &st->src_insert, "INSERT INTO sources(ident, head_len,"
 	    " name, offset, lines, unmatched, first_ingest, last_ingest) "
 	    "VALUES (?,?,?,?,?,?,strftime('%s','now'),strftime('%s','now'))",
@@ -939,29 +950,6 @@ store_bind_ip(sqlite3_stmt *s, int i, const char *ip)
 		sqlite3_bind_text(s, i, ip, -1, SQLITE_STATIC);
 }
 
-static void
-bind_text(sqlite3_stmt *s, int i, struct store_text t)
-{
-	if (t.len == 0)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_text(s, i, t.s, (int)t.len, SQLITE_STATIC);
-}
-
-/* An address by its bytes (store_row), bound as store_bind_ip() binds it. */
-static void
-bind_ip(sqlite3_stmt *s, int i, struct store_text ip)
-{
-	const unsigned char *b = (const unsigned char *)ip.s;
-
-	if (ip.len == 4)
-		sqlite3_bind_int64(s, i, (int64_t)((uint32_t)b[0] << 24 |
-		    (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]));
-	else if (ip.len == 16)
-		sqlite3_bind_blob(s, i, b, 16, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
 
 /*
  * The detail column of ev into sb (emptied first): what the rule read that
@@ -1011,51 +999,248 @@ store_detail(struct strbuf *sb, const struct store_row *ev)
 	sb_truncate(sb, (size_t)(p - sb->buf));
 }
 
-int
-store_put(struct store *st, int64_t source_id, const struct store_row *ev,
-    char **cause)
+/*
+ * store_put()'s events as a virtual table, store_batch: one INSERT ...
+ * SELECT reads them all, with its cursors opened once, where a statement
+ * for each event spends more on starting and ending it than on the row.
+ * Values are in the columns' encodings (store.h); the cursor computes the
+ * recipient's domain and the detail of its current row.
+ */
+struct batch_vtab {
+	sqlite3_vtab	 base;
+	struct store	*st;
+};
+
+struct batch_cursor {
+	sqlite3_vtab_cursor base;
+	struct store	*st;
+	struct store_row row;
+	int		 eof;
+	size_t		 dlen;
+	char		 domain[256];
+};
+
+static int
+batch_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+    sqlite3_vtab **vtab, char **err)
 {
-	sqlite3_stmt *s = st->put;
-	char	 domain[256];
+	struct batch_vtab *v;
+	int	 rc;
+
+	(void)argc;
+	(void)argv;
+	(void)err;
+	rc = sqlite3_declare_vtab(db, "CREATE TABLE x(time, kind, ip, user, "
+	    "sender, rcpt_domain, recipient, mta, service, code, source_id, "
+	    "offset, detail, raw)");
+	if (rc != SQLITE_OK)
+		return rc;
+	if ((v = sqlite3_malloc(sizeof(*v))) == NULL)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof(*v));
+	v->st = aux;
+	*vtab = &v->base;
+	return SQLITE_OK;
+}
+
+static int
+batch_disconnect(sqlite3_vtab *vtab)
+{
+	sqlite3_free(vtab);
+	return SQLITE_OK;
+}
+
+static int
+batch_best_index(sqlite3_vtab *vtab, sqlite3_index_info *info)
+{
+	(void)vtab;
+	info->estimatedCost = 1e6;
+	return SQLITE_OK;
+}
+
+static int
+batch_open(sqlite3_vtab *vtab, sqlite3_vtab_cursor **cur)
+{
+	struct batch_cursor *c;
+
+	if ((c = sqlite3_malloc(sizeof(*c))) == NULL)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	c->st = ((struct batch_vtab *)vtab)->st;
+	*cur = &c->base;
+	return SQLITE_OK;
+}
+
+static int
+batch_close(sqlite3_vtab_cursor *cur)
+{
+	sqlite3_free(cur);
+	return SQLITE_OK;
+}
+
+/* The next event of store_put(), and its recipient's domain, lowercased. */
+static int
+batch_next(sqlite3_vtab_cursor *cur)
+{
+	struct batch_cursor *c = (struct batch_cursor *)cur;
+	const struct store_row *ev = &c->row;
 	const char *at, *end;
 	size_t	 n = 0;
 
-	/* The recipient's domain, lowercased: after its last '@'. */
+	c->eof = !c->st->next(c->st->next_arg, &c->row);
+	if (c->eof)
+		return SQLITE_OK;
+	c->st->pending++;
 	if (ev->recipient.len > 0 && (at = memrchr(ev->recipient.s, '@',
 	    ev->recipient.len)) != NULL)
 		for (end = ev->recipient.s + ev->recipient.len, at++; at < end &&
-		    n < sizeof(domain) - 1 && *at != '>' && *at != '"' &&
+		    n < sizeof(c->domain) && *at != '>' && *at != '"' &&
 		    *at != ' ';
 		    at++)
-			domain[n++] = (char)tolower((unsigned char)*at);
-	sqlite3_bind_int64(s, 1, ev->time);
-	sqlite3_bind_int(s, 2, ev->kind);
-	bind_ip(s, 3, ev->ip);
-	bind_text(s, 4, ev->user);
-	if (ev->has_sender)
-		sqlite3_bind_text(s, 5, ev->sender.s, (int)ev->sender.len,
+			c->domain[n++] = (char)tolower((unsigned char)*at);
+	c->dlen = n;
+	return SQLITE_OK;
+}
+
+static int
+batch_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxstr, int argc,
+    sqlite3_value **argv)
+{
+	(void)idx;
+	(void)idxstr;
+	(void)argc;
+	(void)argv;
+	return batch_next(cur);
+}
+
+static int
+batch_eof(sqlite3_vtab_cursor *cur)
+{
+	return ((struct batch_cursor *)cur)->eof;
+}
+
+/* A string column: NULL when empty (store.h), else text in place. */
+static void
+result_text(sqlite3_context *ctx, struct store_text t)
+{
+	if (t.len == 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, t.s, (int)t.len, SQLITE_STATIC);
+}
+
+static int
+batch_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
+{
+	struct batch_cursor *c = (struct batch_cursor *)cur;
+	const struct store_row *ev = &c->row;
+	const unsigned char *b = (const unsigned char *)ev->ip.s;
+
+	switch (col) {
+	case 0:
+		sqlite3_result_int64(ctx, ev->time);
+		break;
+	case 1:
+		sqlite3_result_int(ctx, ev->kind);
+		break;
+	case 2:
+		if (ev->ip.len == 4)
+			sqlite3_result_int64(ctx, (int64_t)((uint32_t)b[0] << 24 |
+			    (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]));
+		else if (ev->ip.len == 16)
+			sqlite3_result_blob(ctx, b, 16, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case 3:
+		result_text(ctx, ev->user);
+		break;
+	case 4:
+		if (ev->has_sender)
+			sqlite3_result_text(ctx, ev->sender.s,
+			    (int)ev->sender.len, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case 5:
+		if (c->dlen == 0)
+			sqlite3_result_null(ctx);
+		else
+			sqlite3_result_text(ctx, c->domain, (int)c->dlen,
+			    SQLITE_TRANSIENT);
+		break;
+	case 6:
+		result_text(ctx, ev->recipient);
+		break;
+	case 7:
+		sqlite3_result_text(ctx, ev->mta.s, (int)ev->mta.len,
 		    SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 5);
-	bind_text(s, 6, (struct store_text){ domain, n });
-	bind_text(s, 7, ev->recipient);
-	sqlite3_bind_text(s, 8, ev->mta.s, (int)ev->mta.len, SQLITE_STATIC);
-	bind_text(s, 9, ev->service);
-	if (ev->code)
-		sqlite3_bind_int(s, 10, ev->code);
-	else
-		sqlite3_bind_null(s, 10);
-	sqlite3_bind_int64(s, 11, source_id);
-	sqlite3_bind_int64(s, 12, ev->offset);
-	store_detail(&st->detail, ev);
-	bind_text(s, 13, (struct store_text){ st->detail.buf, st->detail.len });
-	sqlite3_bind_text(s, 14, ev->raw.s, (int)ev->raw.len, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		sqlite3_reset(s);
-		return db_cause(st, cause, "cannot store an event");
+		break;
+	case 8:
+		result_text(ctx, ev->service);
+		break;
+	case 9:
+		if (ev->code)
+			sqlite3_result_int(ctx, ev->code);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case 10:
+		sqlite3_result_int64(ctx, c->st->next_source);
+		break;
+	case 11:
+		sqlite3_result_int64(ctx, ev->offset);
+		break;
+	case 12:
+		store_detail(&c->st->detail, ev);
+		if (c->st->detail.len == 0)
+			sqlite3_result_null(ctx);
+		else
+			sqlite3_result_text(ctx, c->st->detail.buf,
+			    (int)c->st->detail.len, SQLITE_TRANSIENT);
+		break;
+	case 13:
+		sqlite3_result_text(ctx, ev->raw.s, (int)ev->raw.len,
+		    SQLITE_STATIC);
+		break;
 	}
-	sqlite3_reset(s);
-	st->pending++;
+	return SQLITE_OK;
+}
+
+static int
+batch_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
+{
+	*rowid = ((struct batch_cursor *)cur)->st->pending;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module batch_module = {
+	.xConnect = batch_connect,
+	.xBestIndex = batch_best_index,
+	.xDisconnect = batch_disconnect,
+	.xOpen = batch_open,
+	.xClose = batch_close,
+	.xFilter = batch_filter,
+	.xNext = batch_next,
+	.xEof = batch_eof,
+	.xColumn = batch_column,
+	.xRowid = batch_rowid,
+};
+
+int
+store_put(struct store *st, int64_t source_id, store_next_fn next, void *arg,
+    char **cause)
+{
+	int	 rc;
+
+	st->next = next;
+	st->next_arg = arg;
+	st->next_source = source_id;
+	rc = sqlite3_step(st->put);
+	sqlite3_reset(st->put);
+	st->next = NULL;
+	if (rc != SQLITE_DONE)
+		return db_cause(st, cause, "cannot store an event");
 	return 0;
 }
 
