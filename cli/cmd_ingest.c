@@ -252,10 +252,12 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 			/*
 			 * A pipe went quiet: never hold the write lock while
 			 * waiting for input. Give a second for the rest of a
-			 * burst, then commit what we have.
+			 * burst, then commit what we have: caught up, build
+			 * what a bulk load left to its end.
 			 */
-			if ((b->n || b->lines) && !reader_ready(r, 1000) &&
-			    finish(in, b, cause) != 0)
+			if (!reader_ready(r, 1000) && ((b->n || b->lines ?
+			    finish(in, b, cause) : writer_sync(in->w, cause)) !=
+			    0 || store_build_indexes(in->st, cause) != 0))
 				return -1;
 			r->idle_check = 0;
 			continue;

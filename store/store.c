@@ -23,13 +23,13 @@
  * cost 1.5 us a row of the whole table. How big a load will be is not
  * known, so once it has cost about what a build would
  * (BULK_MIN events and 1/BULK_RATIO of the rows at open), those indexes
- * are dropped and built again at its end: store_close(),
- * store_build_indexes(), or the first store_begin() after IDLE_GAP seconds
- * without a transaction (ingest --follow has caught up and now polls).
+ * are dropped and built again at its end: store_close(), or
+ * store_build_indexes() (ingest calls it once a followed file or a pipe
+ * has caught up). A pause between transactions does not tell: a slow
+ * reader pauses too, in the middle of a load.
  */
 #define BULK_MIN	50000
 #define BULK_RATIO	16
-#define IDLE_GAP	0.15
 
 /*
  * Page cache, in KiB: 8 MiB while storing, 512 KiB while building an
@@ -114,7 +114,6 @@ struct store {
 	int64_t		 rows;		/* about the events at open */
 	int64_t		 loaded;	/* events committed since open */
 	int64_t		 pending;	/* events in the open transaction */
-	double		 idle_since;	/* of the last commit, or the open */
 };
 
 /*
@@ -706,7 +705,6 @@ store_open(const char *path, int flags, char **cause)
 	if (!ro && (build_indexes(st, 0, cause) < 0 ||
 	    count_rows(st, cause) != 0))
 		goto fail;
-	st->idle_since = now_mono();
 	if (!ro && sqlite3_create_module(st->db, "store_batch", &batch_module,
 	    st) != SQLITE_OK) {
 		db_cause(st, cause, "cannot register store_batch");
@@ -766,9 +764,6 @@ store_close(struct store *st)
 int
 store_begin(struct store *st, char **cause)
 {
-	if (st->deferred && now_mono() - st->idle_since >= IDLE_GAP &&
-	    build_indexes(st, 1, cause) < 0)
-		return -1;
 	if (!st->deferred && st->loaded >= BULK_MIN &&
 	    st->loaded >= st->rows / BULK_RATIO &&
 	    defer_indexes(st, cause) != 0)
@@ -802,7 +797,6 @@ store_commit(struct store *st, char **cause)
 	}
 	st->in_tx = 0;
 	st->loaded += st->pending;
-	st->idle_since = now_mono();
 	return 0;
 }
 

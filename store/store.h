@@ -19,9 +19,9 @@
  *
  * Bulk loads: once a session has stored 50,000 events and a sixteenth of
  * what the table held, the indexes with random keys (IP, sender, domain,
- * user) are dropped, and built again by store_close(), by
- * store_build_indexes(), or by the first store_begin() after 0.15 s
- * without a transaction. A session that writes and finds one missing (a
+ * user) are dropped, and built again by store_close() or by
+ * store_build_indexes() (ingest calls it once a followed file or a pipe
+ * has caught up). A session that writes and finds one missing (a
  * new file, a killed bulk load) builds it the same way. Readers get the
  * same answers meanwhile, slower; the index by time is always there.
  *

@@ -8,11 +8,11 @@ while [ $i -lt 20 ]; do cat "$ROOT/samples/logs/generated/isp-week.log"; i=$((i 
 want=150000
 
 # midload NAME [ENV...]: gives the ingest the first 450,000 lines of
-# big.log through a pipe that then stays open, waits until $want lines are
-# committed (batches commit by size while lines keep coming; a second of
-# waiting on the pipe would commit the rest and build the indexes), kills
-# the ingest with SIGKILL there, and prints the size of the database file
-# (0 on a timeout).
+# big.log through a pipe, 50,000 at a time with a pause of 0.3 s after
+# each (as a slow reader pauses: the middle of a load, not its end, which
+# a second of waiting on the pipe says), and keeps the pipe open; waits
+# until $want lines are committed, kills the ingest with SIGKILL there,
+# and prints the size of the database file (0 on a timeout).
 midload() {
 	n=$1
 	shift
@@ -20,7 +20,15 @@ midload() {
 	mkfifo $n.fifo
 	env "$@" "$BIN" --config $n.yaml ingest -q - <$n.fifo 2>/dev/null &
 	pid=$!
-	{ head -n 450000 big.log; sleep 60; } >$n.fifo &
+	{
+		c=0
+		while [ $c -lt 9 ]; do
+			sed -n "$((c * 50000 + 1)),$(((c + 1) * 50000))p" big.log
+			sleep 0.3
+			c=$((c + 1))
+		done
+		sleep 60
+	} >$n.fifo &
 	feeder=$!
 	k=0 size=0
 	while [ $k -lt 300 ]; do
@@ -61,3 +69,26 @@ rs whole.yaml ingest -q big.log
 eq "a finished load: exit 0" "$?" 0
 eq "a finished load: no WAL left" "$(stat -c %s whole.db-wal 2>/dev/null || echo 0)" 0
 eq "a finished load: every line" "$(stat1 whole.yaml lines_ingested)" "$(wc -l <big.log | tr -d ' ')"
+
+# A pipe that goes quiet has caught up: the indexes a bulk load left to
+# its end are built while the ingest waits for more.
+mkconfig quiet.yaml
+mkfifo quiet.fifo
+"$BIN" --config quiet.yaml ingest -q - <quiet.fifo 2>/dev/null &
+pid=$!
+{ head -n 100000 big.log; sleep 60; } >quiet.fifo &
+feeder=$!
+k=0 n=0
+while [ $k -lt 150 ]; do
+	n=$("$ROOT/build/tests/helper_sql" quiet.db "SELECT count(*) FROM sqlite_schema WHERE name = 'events_ip_time'" 2>/dev/null)
+	[ "$n" = 1 ] && break
+	sleep 0.1
+	k=$((k + 1))
+done
+eq "a quiet pipe: the indexes are built while ingest waits" "$n" 1
+kill -0 $pid 2>/dev/null && ok "a quiet pipe: the ingest still waits for more" ||
+    notok "a quiet pipe: the ingest ended"
+kill $pid 2>/dev/null
+pkill -9 -P $feeder 2>/dev/null
+kill -9 $feeder 2>/dev/null
+wait $pid $feeder 2>/dev/null
