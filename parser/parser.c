@@ -333,8 +333,8 @@ reduce_literals(const char **in, size_t n, char **out)
 	return j;
 }
 
-_Static_assert(TEDDY_FP == PARSER_LITERAL_MIN, "the fingerprint is the "
-    "shortest literal");
+_Static_assert(TEDDY_MIN == PARSER_LITERAL_MIN, "the shortest literal "
+    "the finder takes");
 
 /* The sets of parser.pre; -1 when some rule has no literal to look for. */
 static int

@@ -72,22 +72,28 @@ triple_cost(const char *t)
 {
 	size_t	 i, k, cost = 0;
 
-	for (i = 0; i + TEDDY_FP <= sizeof(common) - 1; i += TEDDY_FP)
-		if (memcmp(common + i, t, TEDDY_FP) == 0)
+	for (i = 0; i + 3 <= sizeof(common) - 1; i += 3)
+		if (memcmp(common + i, t, 3) == 0)
 			return 100000 + (sizeof(common) - i) * 100;
-	for (k = 0; k < TEDDY_FP; k++)
+	for (k = 0; k < 3; k++)
 		cost += needles_frequency((unsigned char)t[k]);
 	return cost;
 }
 
-/* The offset of the TEDDY_FP bytes in a row that are rarest together. */
+/*
+ * The offset of the TEDDY_FP bytes in a row that are rarest together: as
+ * rare as the rarer of their two triples. A literal of TEDDY_MIN bytes
+ * has one place.
+ */
 static size_t
 fingerprint(const char *lit, size_t len)
 {
-	size_t	 o, best = 0, cost, best_cost = (size_t)-1;
+	size_t	 o, best = 0, cost, c2, best_cost = (size_t)-1;
 
 	for (o = 0; o + TEDDY_FP <= len; o++) {
 		cost = triple_cost(lit + o);
+		if ((c2 = triple_cost(lit + o + 1)) < cost)
+			cost = c2;
 		if (cost < best_cost) {
 			best_cost = cost;
 			best = o;
@@ -103,10 +109,29 @@ fingerprint(const char *lit, size_t len)
  * ties.
  */
 static uint64_t
+bucket_triples(const uint16_t lo[3], const uint16_t hi[3])
+{
+	uint64_t cost = 0;
+	size_t	 i;
+	int	 k;
+
+	for (i = 0; i + 3 <= sizeof(common) - 1; i += 3) {
+		for (k = 0; k < 3; k++) {
+			unsigned char c = (unsigned char)common[i + (size_t)k];
+
+			if (!(lo[k] >> (c & 15) & 1) || !(hi[k] >> (c >> 4) & 1))
+				break;
+		}
+		if (k == 3)
+			cost += (sizeof(common) - i) * 64;
+	}
+	return cost;
+}
+
+static uint64_t
 bucket_cost(const uint16_t lo[TEDDY_FP], const uint16_t hi[TEDDY_FP])
 {
-	uint64_t n = 1, cost = 0;
-	size_t	 i;
+	uint64_t n = 1, a, b;
 	int	 k;
 
 	for (k = 0; k < TEDDY_FP; k++)
@@ -114,17 +139,10 @@ bucket_cost(const uint16_t lo[TEDDY_FP], const uint16_t hi[TEDDY_FP])
 		    __builtin_popcount(hi[k]));
 	if (n == 0)
 		return 0;
-	for (i = 0; i + TEDDY_FP <= sizeof(common) - 1; i += TEDDY_FP) {
-		for (k = 0; k < TEDDY_FP; k++) {
-			unsigned char c = (unsigned char)common[i + (size_t)k];
-
-			if (!(lo[k] >> (c & 15) & 1) || !(hi[k] >> (c >> 4) & 1))
-				break;
-		}
-		if (k == TEDDY_FP)
-			cost += (sizeof(common) - i) * 64;
-	}
-	return cost + n;
+	/* Four bytes pass when both their triples do. */
+	a = bucket_triples(lo, hi);
+	b = bucket_triples(lo + 1, hi + 1);
+	return (a < b ? a : b) + n;
 }
 
 int
@@ -146,7 +164,7 @@ teddy_build(struct teddy *t, const char *const *lits, size_t n)
 	for (i = 0; i < n; i++) {
 		t->lit[i] = lits[i];
 		t->len[i] = strlen(lits[i]);
-		if (t->len[i] < TEDDY_FP)
+		if (t->len[i] < TEDDY_MIN)
 			return -1;
 		t->fp[i] = fingerprint(lits[i], t->len[i]);
 	}
@@ -166,9 +184,13 @@ teddy_build(struct teddy *t, const char *const *lits, size_t n)
 			uint64_t cost;
 
 			for (k = 0; k < TEDDY_FP; k++) {
-				unsigned char c =
-				    (unsigned char)t->lit[i][t->fp[i] + k];
+				unsigned char c;
 
+				if (t->fp[i] + k >= t->len[i]) {
+					l2[k] = h2[k] = 0xffff;	/* any */
+					continue;
+				}
+				c = (unsigned char)t->lit[i][t->fp[i] + k];
 				l2[k] = lo[b][k] | (uint16_t)(1u << (c & 15));
 				h2[k] = hi[b][k] | (uint16_t)(1u << (c >> 4));
 			}
@@ -180,8 +202,19 @@ teddy_build(struct teddy *t, const char *const *lits, size_t n)
 		}
 		t->bucket[best] |= (uint64_t)1 << i;
 		for (k = 0; k < TEDDY_FP; k++) {
-			unsigned char c = (unsigned char)t->lit[i][t->fp[i] + k];
+			unsigned char c;
+			int	 x;
 
+			if (t->fp[i] + k >= t->len[i]) {
+				/* Past a short literal's end: any byte. */
+				lo[best][k] = hi[best][k] = 0xffff;
+				for (x = 0; x < 16; x++) {
+					t->lo[k][x] |= (unsigned char)(1u << best);
+					t->hi[k][x] |= (unsigned char)(1u << best);
+				}
+				continue;
+			}
+			c = (unsigned char)t->lit[i][t->fp[i] + k];
 			lo[best][k] |= (uint16_t)(1u << (c & 15));
 			hi[best][k] |= (uint16_t)(1u << (c >> 4));
 			t->lo[k][c & 15] |= (unsigned char)(1u << best);
@@ -235,7 +268,9 @@ verify(const struct teddy *t, const char *text, size_t len, size_t pos,
 	_mm_and_si128(_mm_and_si128( \
 	    NIBBLES(l0, h0, _mm_loadu_si128((const void *)(p))), \
 	    NIBBLES(l1, h1, _mm_loadu_si128((const void *)((p) + 1)))), \
-	    NIBBLES(l2, h2, _mm_loadu_si128((const void *)((p) + 2))))
+	    _mm_and_si128( \
+	    NIBBLES(l2, h2, _mm_loadu_si128((const void *)((p) + 2))), \
+	    NIBBLES(l3, h3, _mm_loadu_si128((const void *)((p) + 3)))))
 #define NIBBLES(lo, hi, b) \
 	_mm_and_si128(_mm_shuffle_epi8(lo, _mm_and_si128(b, nib)), \
 	    _mm_shuffle_epi8(hi, _mm_and_si128(_mm_srli_epi16(b, 4), nib)))
@@ -285,16 +320,19 @@ find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 	const __m128i h1 = _mm_loadu_si128((const void *)t->hi[1]);
 	const __m128i l2 = _mm_loadu_si128((const void *)t->lo[2]);
 	const __m128i h2 = _mm_loadu_si128((const void *)t->hi[2]);
+	const __m128i l3 = _mm_loadu_si128((const void *)t->lo[3]);
+	const __m128i h3 = _mm_loadu_si128((const void *)t->hi[3]);
 	enum { SPAN = 16 + TEDDY_FP - 1 };	/* bytes a block reads */
 	char	 pad[SPAN];
-	size_t	 i, at;
+	size_t	 i, at, last;
 
 	if (len < SPAN) {
 		/*
 		 * Short text from a copy padded with NULs, which no
-		 * fingerprint holds (literals are text).
+		 * literal holds (literals are text): a short literal's "any
+		 * fourth byte" lets its candidates through at the end.
 		 */
-		if (len < TEDDY_FP)
+		if (len < TEDDY_MIN)
 			return len;
 		memset(pad, 0, sizeof(pad));
 		memcpy(pad, text, len);
@@ -310,12 +348,17 @@ find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 		if ((at = check_block(t, text, len, i, r, 0, all)) != 0)
 			return at - 1;
 	}
-	/* The last block ends at the end, over positions checked already. */
-	if (i + TEDDY_FP <= len) {
-		size_t	 last = len - SPAN;
-
-		if ((at = check_block(t, text, len, last,
-		    CANDIDATES(text + last), (unsigned)(i - last), all)) != 0)
+	/*
+	 * The last block ends a byte past the end (a NUL, in a copy), over
+	 * positions checked already, so that a short literal at the very end
+	 * is a candidate too.
+	 */
+	if (i + TEDDY_MIN <= len) {
+		last = len - (SPAN - 1);
+		memcpy(pad, text + last, SPAN - 1);
+		pad[SPAN - 1] = '\0';
+		if ((at = check_block(t, text, len, last, CANDIDATES(pad),
+		    (unsigned)(i - last), all)) != 0)
 			return at - 1;
 	}
 	return len;
@@ -326,7 +369,9 @@ find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 	_mm256_and_si256(_mm256_and_si256( \
 	    NIBBLES32(l0, h0, _mm256_loadu_si256((const void *)(p))), \
 	    NIBBLES32(l1, h1, _mm256_loadu_si256((const void *)((p) + 1)))), \
-	    NIBBLES32(l2, h2, _mm256_loadu_si256((const void *)((p) + 2))))
+	    _mm256_and_si256( \
+	    NIBBLES32(l2, h2, _mm256_loadu_si256((const void *)((p) + 2))), \
+	    NIBBLES32(l3, h3, _mm256_loadu_si256((const void *)((p) + 3)))))
 #define NIBBLES32(lo, hi, b) \
 	_mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(b, nib)), \
 	    _mm256_shuffle_epi8(hi, \
@@ -356,8 +401,10 @@ find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 	const __m256i l0 = TABLE32(t->lo[0]), h0 = TABLE32(t->hi[0]);
 	const __m256i l1 = TABLE32(t->lo[1]), h1 = TABLE32(t->hi[1]);
 	const __m256i l2 = TABLE32(t->lo[2]), h2 = TABLE32(t->hi[2]);
+	const __m256i l3 = TABLE32(t->lo[3]), h3 = TABLE32(t->hi[3]);
 	enum { SPAN = 32 + TEDDY_FP - 1 };
-	size_t	 i, at;
+	char	 pad[SPAN];
+	size_t	 i, at, last;
 
 	if (len < SPAN)
 		return find_ssse3(t, text, len, all);
@@ -369,11 +416,12 @@ find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 		if ((at = check_block32(t, text, len, i, r, 0, all)) != 0)
 			return at - 1;
 	}
-	if (i + TEDDY_FP <= len) {
-		size_t	 last = len - SPAN;
-
-		if ((at = check_block32(t, text, len, last,
-		    CANDIDATES32(text + last), (unsigned)(i - last), all)) != 0)
+	if (i + TEDDY_MIN <= len) {
+		last = len - (SPAN - 1);
+		memcpy(pad, text + last, SPAN - 1);
+		pad[SPAN - 1] = '\0';
+		if ((at = check_block32(t, text, len, last, CANDIDATES32(pad),
+		    (unsigned)(i - last), all)) != 0)
 			return at - 1;
 	}
 	return len;

@@ -5,8 +5,9 @@
  * holds none of the rules' literals needs no envelope and no rule.
  *
  * The algorithm is Teddy, from Hyperscan: each literal is reduced to a
- * fingerprint of three of its bytes (its rarest three in a row) and put in
- * one of eight buckets. 32 positions at a time (AVX2, else 16 with
+ * fingerprint of four of its bytes in a row (where it is least like the
+ * rest of a log; a literal of three bytes takes any fourth) and put in one
+ * of eight buckets. 32 positions at a time (AVX2, else 16 with
  * SSSE3), two table lookups per byte (PSHUFB on the low and the high
  * nibble) tell which buckets' fingerprints may start there, and only those
  * positions are compared with the literals. The cost hardly grows with the
@@ -23,7 +24,9 @@
 #include <stdint.h>
 
 #define TEDDY_MAX 64
-#define TEDDY_FP 3		/* fingerprint bytes; shortest literal */
+#define TEDDY_FP 4		/* fingerprint bytes */
+#define TEDDY_MIN 3		/* the shortest literal (its fingerprint's
+				   last byte is any byte) */
 
 struct teddy {
 	size_t		 n;
@@ -39,7 +42,7 @@ struct teddy {
 /*
  * Builds the set from n literals (kept by pointer; duplicates allowed).
  * Returns -1 when it cannot serve: no literal, a literal shorter than
- * TEDDY_FP, more than TEDDY_MAX, or a CPU without SSSE3.
+ * TEDDY_MIN, more than TEDDY_MAX, or a CPU without SSSE3.
  */
 int	 teddy_build(struct teddy *, const char *const *lits, size_t n);
 

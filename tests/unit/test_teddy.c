@@ -99,7 +99,7 @@ main(void)
 	expect(all_agree(&t, fixed, sizeof(fixed) / sizeof(fixed[0])),
 	    "fixed and random texts, 16 bytes at a time");
 	expect(teddy_build(&t, short_lits, 2) == -1,
-	    "a literal shorter than a fingerprint is refused");
+	    "a literal shorter than three bytes is refused");
 	expect(teddy_build(&t, lits, 0) == -1, "an empty set is refused");
 	return failed;
 }
