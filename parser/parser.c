@@ -566,6 +566,11 @@ normalize_service(const char *s, size_t n)
 {
 	char	 buf[64];
 
+	/* The names most logins give, as they are. */
+	if (n == 4 && memcmp(s, "pop3", 4) == 0)
+		return "pop3";
+	if (n == 4 && memcmp(s, "imap", 4) == 0)
+		return "imap";
 	copy_field(buf, sizeof(buf), s, n);
 	if (strstr(buf, "sieve"))
 		return "managesieve";
