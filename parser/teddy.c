@@ -294,6 +294,20 @@ check_bits(const struct teddy *t, const char *text, size_t len, size_t i,
 	return 0;
 }
 
+/*
+ * The last block of a text of len >= span - 1 bytes: its last span - 1
+ * bytes copied to pad, then a NUL, so that the block ends a byte past the
+ * end and a short literal at the very end is a candidate too. Returns
+ * where in text the copy starts.
+ */
+static size_t
+pad_tail(char *pad, const char *text, size_t len, size_t span)
+{
+	memcpy(pad, text + len - (span - 1), span - 1);
+	pad[span - 1] = '\0';
+	return len - (span - 1);
+}
+
 /* The positions marked in r, the first at text + i; skip: checked before. */
 __attribute__((target("ssse3"))) static inline size_t
 check_block(const struct teddy *t, const char *text, size_t len, size_t i,
@@ -348,15 +362,9 @@ find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 		if ((at = check_block(t, text, len, i, r, 0, all)) != 0)
 			return at - 1;
 	}
-	/*
-	 * The last block ends a byte past the end (a NUL, in a copy), over
-	 * positions checked already, so that a short literal at the very end
-	 * is a candidate too.
-	 */
+	/* The last block (pad_tail), over positions checked already. */
 	if (i + TEDDY_MIN <= len) {
-		last = len - (SPAN - 1);
-		memcpy(pad, text + last, SPAN - 1);
-		pad[SPAN - 1] = '\0';
+		last = pad_tail(pad, text, len, SPAN);
 		if ((at = check_block(t, text, len, last, CANDIDATES(pad),
 		    (unsigned)(i - last), all)) != 0)
 			return at - 1;
@@ -417,9 +425,7 @@ find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 			return at - 1;
 	}
 	if (i + TEDDY_MIN <= len) {
-		last = len - (SPAN - 1);
-		memcpy(pad, text + last, SPAN - 1);
-		pad[SPAN - 1] = '\0';
+		last = pad_tail(pad, text, len, SPAN);
 		if ((at = check_block32(t, text, len, last, CANDIDATES32(pad),
 		    (unsigned)(i - last), all)) != 0)
 			return at - 1;

@@ -131,8 +131,8 @@ struct store_row {
 /*
  * Stores the events that next() gives, one by one, until it returns 0
  * (1: *row is the next one; its strings stay valid until store_put()
- * returns). One statement stores them all: a row costs SQLite about 40%
- * less than with a statement of its own.
+ * returns). One statement stores them all: the writer thread of ingest
+ * spends about a third less CPU on a row than with a statement for each.
  */
 typedef int (*store_next_fn)(void *arg, struct store_row *row);
 int	 store_put(struct store *, int64_t source_id, store_next_fn next,
