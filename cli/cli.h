@@ -25,8 +25,12 @@ enum {
 
 /* Loads the configuration or prints why not; returns 0 or -1. */
 int	 cli_load_config(struct cli *, struct config *);
-/* Warns of the operator's rules that keep ingest from skipping lines. */
-void	 cli_warn_slow_rules(const struct config *);
+struct parser;
+/*
+ * Warns of the operator's rules that keep ingest from skipping lines, and
+ * of too many literals for p (built from cfg) to look for at once.
+ */
+void	 cli_warn_slow_rules(const struct config *, const struct parser *p);
 void	 cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int	 cmd_ingest(struct cli *, int, char **);

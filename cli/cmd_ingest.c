@@ -652,8 +652,6 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_load_config(cli, &in.cfg) != 0)
 		return EXIT_CONFIG;
-	if (!in.quiet && !in.json)
-		cli_warn_slow_rules(&in.cfg);
 	/* No FILE: the config's sources. */
 	if (optind == argc && in.cfg.n_sources > 0) {
 		size_t	 k;
@@ -685,6 +683,8 @@ cmd_ingest(struct cli *cli, int argc, char **argv)
 		config_release(&in.cfg);
 		return EXIT_CONFIG;
 	}
+	if (!in.quiet && !in.json)
+		cli_warn_slow_rules(&in.cfg, in.p);
 	if ((in.st = store_open(in.cfg.database, STORE_BACKGROUND,
 	    &cause)) == NULL) {
 		cli_error("%s", cause);

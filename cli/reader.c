@@ -422,8 +422,18 @@ cli_open_parser(const struct config *cfg, int year, int64_t ref_time,
 	o.n_rules = cfg->n_rules;
 	p = parser_open(&o, cause);
 	if (p == NULL && cause != NULL && *cause != NULL && cfg->path) {
-		char	*c = xasprintf("%s: %s", cfg->path, *cause);
+		char	*c, *named;
+		int	 line = 0;
 
+		/* "rule 'NAME': ...": the line of that rule in the file. */
+		for (i = 0; i < cfg->n_rules && line == 0; i++) {
+			named = xasprintf("rule '%s':", cfg->rules[i].name);
+			if (strncmp(*cause, named, strlen(named)) == 0)
+				line = cfg->rules[i].line;
+			free(named);
+		}
+		c = line > 0 ? xasprintf("%s:%d: %s", cfg->path, line, *cause) :
+		    xasprintf("%s: %s", cfg->path, *cause);
 		free(*cause);
 		*cause = c;
 	}

@@ -335,40 +335,61 @@ reduce_literals(const char **in, size_t n, char **out)
 
 _Static_assert(TEDDY_MIN == PARSER_LITERAL_MIN, "the shortest literal "
     "the finder takes");
+_Static_assert(TEDDY_MAX == PARSER_LITERALS_MAX, "the literals the finder "
+    "takes");
 
-/* The sets of parser.pre; -1 when some rule has no literal to look for. */
+/*
+ * The sets of parser.pre; -1 when some rule has no literal to look for, or
+ * when more than TEDDY_MAX are left once reduced.
+ */
 static int
 build_prefilter(struct parser *p)
 {
-	const char *lits[2][TEDDY_MAX];
-	size_t	 n[2] = { 0, 0 }, i, j, k;
-	int	 w;
+	const char **lits[2];
+	char	**out;
+	size_t	 n[2] = { 0, 0 }, total = 0, i, j, k, m;
+	int	 w, rc = -1;
 
+	for (i = 0; i < p->n_rules; i++) {
+		if (p->rules[i].needles == NULL)
+			return -1;
+		for (j = 0; p->rules[i].needles[j] != NULL; j++)
+			total++;
+	}
+	lits[0] = xcalloc(total + 1, sizeof(*lits[0]));
+	lits[1] = xcalloc(total + 1, sizeof(*lits[1]));
+	out = xcalloc(total + 1, sizeof(*out));
 	for (i = 0; i < p->n_rules; i++) {
 		const struct rule *r = &p->rules[i];
 
-		if (r->needles == NULL)
-			return -1;
 		for (j = 0; r->needles[j] != NULL; j++)
 			for (w = r->kind == RK_SM_FROM; w < 2; w++) {
 				for (k = 0; k < n[w]; k++)
 					if (strcmp(lits[w][k], r->needles[j]) == 0)
 						break;
-				if (k < n[w])
-					continue;
-				if (n[w] == TEDDY_MAX)
-					return -1;
-				lits[w][n[w]++] = r->needles[j];
+				if (k == n[w])
+					lits[w][n[w]++] = r->needles[j];
 			}
 	}
 	for (w = 0; w < 2; w++) {
-		n[w] = reduce_literals(lits[w], n[w], p->pre_lits[w]);
-		p->n_pre_lits[w] = n[w];
+		m = reduce_literals(lits[w], n[w], out);
+		if (m > TEDDY_MAX) {
+			while (m > 0)
+				free(out[--m]);
+			goto done;
+		}
+		memcpy(p->pre_lits[w], out, m * sizeof(*out));
+		p->n_pre_lits[w] = m;
 		if (teddy_build(&p->pre[w], (const char *const *)p->pre_lits[w],
-		    n[w]) != 0)
-			return -1;
+		    m) != 0)
+			goto done;
 	}
-	return 0;
+	rc = 0;
+done:
+	free(lits[0]);
+	free(lits[1]);
+	free(out);
+	return rc;
 }
 
 static void	 track_year(struct parser *, int);
@@ -880,6 +901,12 @@ static const struct teddy *
 prefilter(const struct parser *p)
 {
 	return &p->pre[p->n_waiting > 0];
+}
+
+int
+parser_skims(const struct parser *p)
+{
+	return p->use_pre;
 }
 
 size_t

@@ -88,6 +88,8 @@ struct event {
  * in any rule, every line is parsed.
  */
 #define PARSER_LITERAL_MIN 3
+/* The most distinct literals (built-in and operators') looked for at once. */
+#define PARSER_LITERALS_MAX 64
 
 /* An operator's rule from config.yaml. */
 struct parser_rule_def {
@@ -139,6 +141,14 @@ void	 parser_feed(struct parser *, const char *line, size_t len,
  * to parser_feed(). Ask again after the next line fed by parser_feed().
  */
 size_t	 parser_quiet(const struct parser *, const char *text, size_t len);
+/*
+ * Whether parser_quiet() can tell: 0 while some rule has no literal of
+ * PARSER_LITERAL_MIN bytes or more, or when the rules hold more than
+ * PARSER_LITERALS_MAX distinct ones (literals that share a start count
+ * once), so that every line must be parsed; and for `rules test`, which
+ * reads every line.
+ */
+int	 parser_skims(const struct parser *);
 uint64_t parser_feed_quiet(struct parser *, const char *text, size_t len);
 /* The next event ready, or NULL. */
 const struct event *parser_next(struct parser *);

@@ -110,6 +110,60 @@ for cont in '' '    contains: fo'; do
 	    "$(stat1 on.yaml relay_denial_by_mta.postfix)" 1
 	rm -f on.db on.db-wal on.db-shm
 done
+# config check compiles the operator's rules as ingest does: a bad pattern
+# is an error that names the file and the line of the rule (its "- name").
+mkconfig bp.yaml 'rules:' '  - name: isp-bad' '    kind: relay' \
+    "    pattern: 'refused (?<ip>[0-9.]+'" '    contains: refused'
+rs bp.yaml config check >/dev/null 2>err.txt
+eq "config check: a pattern that does not compile: exit 3" "$?" 3
+grep -q "bp.yaml:5: rule 'isp-bad': bad pattern" err.txt &&
+    ok "config check: the bad pattern's file and line" ||
+    notok "config check: bad pattern message ($(cat err.txt))"
+
+# More distinct literals than ingest looks for at once: every line is
+# parsed, and config check and ingest say so. Rules whose texts start
+# alike count once, and a few are no cause for a warning.
+manyrules() {
+	# manyrules FILE N SHARED: N rules; with SHARED, texts that start alike
+	f=$1 n=$2 shared=$3 i=1
+	{
+		echo "database: $WORK/${f%.yaml}.db"
+		echo 'rules:'
+		while [ "$i" -le "$n" ]; do
+			if [ -n "$shared" ]; then w=$(printf 'zqx%03d' "$i")
+			else w=$(printf '%s' "$i" | cksum | cut -d' ' -f1); w=k$w; fi
+			printf '  - name: r%d\n    kind: relay\n' "$i"
+			printf "    pattern: '%s refused client=(?<ip>[0-9.]+)'\n" "$w"
+			printf '    contains: %s refused\n' "$w"
+			i=$((i + 1))
+		done
+	} >"$f"
+}
+manyrules m70.yaml 70 ''
+manyrules m20.yaml 20 ''
+manyrules s70.yaml 70 shared
+w42=k$(printf 42 | cksum | cut -d' ' -f1)
+{
+	printf 'Nov 22 17:02:00 mx smtpd[9]: 550 %s refused client=192.0.2.99\n' "$w42"
+	printf 'Nov 22 17:03:00 mx postfix/qmgr[2]: 4F1: removed\n'
+	printf 'Nov 22 17:04:00 mx postfix/smtpd[1]: %s\n' "$MSG"
+} >m.log
+rs m70.yaml config check 2>warn.txt >/dev/null
+eq "70 literal rules: config check exit 0" "$?" 0
+grep -q "more than 64 distinct literals" warn.txt &&
+    ok "config check: warns of too many literals" ||
+    notok "config check: no warning of too many literals ($(cat warn.txt))"
+rs m70.yaml ingest m.log 2>warn.txt >/dev/null
+grep -q "more than 64 distinct literals" warn.txt &&
+    ok "ingest: warns of too many literals" || notok "ingest: no warning"
+eq "70 literal rules: the operator's line" "$(stat1 m70.yaml relay_denial_by_mta.other)" 1
+eq "70 literal rules: the built-in line" "$(stat1 m70.yaml relay_denial_by_mta.postfix)" 1
+for f in m20.yaml s70.yaml; do
+	rs $f config check 2>warn.txt >/dev/null
+	grep -q "literals" warn.txt && notok "$f: warned ($(cat warn.txt))" ||
+	    ok "$f: no warning of too many literals"
+done
+
 # An ISP's own relay texts from a program relayscope does not know, in
 # any case, at the end of the line or not.
 mkconfig g.yaml
