@@ -14,8 +14,10 @@ static const char cmd_config_usage[] =
     "usage: relayscope [--config FILE] config check\n"
     "\n"
     "Loads and validates the configuration (--config FILE, else\n"
-    "$RELAYSCOPE_CONFIG, ./config.yaml, /etc/relayscope/config.yaml) and\n"
-    "prints the effective configuration, defaults filled in, as YAML.\n";
+    "$RELAYSCOPE_CONFIG, ./config.yaml, /etc/relayscope/config.yaml),\n"
+    "compiles the rules' patterns as ingest would, and prints the effective\n"
+    "configuration, defaults filled in, as YAML. It warns of rules that make\n"
+    "ingest parse every line.\n";
 
 void
 cli_error(const char *fmt, ...)
