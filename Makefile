@@ -5,7 +5,8 @@
 #   make bench      ingest speed against grep on a 10M-line generated log
 #   make asan       sanitizer build ./relayscope-asan; make check-asan runs the tests on it
 #   make install    PREFIX=/usr/local DESTDIR=
-#   V=1 shows the commands; WERROR=1 adds -Werror.
+#   V=1 shows the commands; WERROR=1 adds -Werror; STATIC= links SQLite
+#   and PCRE2 as shared libraries.
 
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
@@ -25,8 +26,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # SQLite and PCRE2 are linked in when their static libraries are there
 # (Debian's -dev packages ship them): calls into them and between their
 # own functions are then direct, not through the shared library's tables,
-# and a bulk ingest takes about 5% less CPU. STATIC= links both shared; a
-# rebuild picks up a library's security update either way.
+# and a bulk ingest takes about 5% less CPU. STATIC= links both shared
+# (then a library's security update needs no rebuild).
 STATIC	?= sqlite3 pcre2-8
 LIBDIRS	 = $(shell pkg-config --variable=libdir $(PKGS) 2>/dev/null)
 PKG_LIBS := $(foreach l,$(PKG_LIBS),$(if $(and $(filter $(l:-l%=%),$(STATIC)),\
