@@ -1,6 +1,6 @@
 /*
- * teddy.c: many literals looked for at once, 32 positions at a time with
- * AVX2, else 16 with SSSE3 (see teddy.h).
+ * teddy.c: many literals looked for at once, 64 positions at a time with
+ * AVX-512BW, 32 with AVX2, else 16 with SSSE3 (see teddy.h).
  */
 #include <string.h>
 
@@ -155,7 +155,8 @@ teddy_build(struct teddy *t, const char *const *lits, size_t n)
 #ifdef HAVE_TEDDY
 	if (!__builtin_cpu_supports("ssse3"))
 		return -1;
-	t->avx2 = __builtin_cpu_supports("avx2");
+	t->width = __builtin_cpu_supports("avx512bw") ? 64 :
+	    __builtin_cpu_supports("avx2") ? 32 : 16;
 #else
 	return -1;
 #endif
@@ -281,10 +282,10 @@ verify(const struct teddy *t, const char *text, size_t len, size_t pos,
  */
 static size_t
 check_bits(const struct teddy *t, const char *text, size_t len, size_t i,
-    uint32_t bits, const unsigned char *buckets, uint64_t *all)
+    uint64_t bits, const unsigned char *buckets, uint64_t *all)
 {
 	for (; bits != 0; bits &= bits - 1) {
-		int	 j = __builtin_ctz(bits);
+		int	 j = __builtin_ctzll(bits);
 		size_t	 at = verify(t, text, len, i + (size_t)j, buckets[j],
 		    all);
 
@@ -433,11 +434,84 @@ find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 	return len;
 }
 
+/* The same, 64 positions at a time. */
+#define CANDIDATES64(p) \
+	_mm512_and_si512(_mm512_and_si512( \
+	    NIBBLES64(l0, h0, _mm512_loadu_si512((const void *)(p))), \
+	    NIBBLES64(l1, h1, _mm512_loadu_si512((const void *)((p) + 1)))), \
+	    _mm512_and_si512( \
+	    NIBBLES64(l2, h2, _mm512_loadu_si512((const void *)((p) + 2))), \
+	    NIBBLES64(l3, h3, _mm512_loadu_si512((const void *)((p) + 3)))))
+#define NIBBLES64(lo, hi, b) \
+	_mm512_and_si512(_mm512_shuffle_epi8(lo, _mm512_and_si512(b, nib)), \
+	    _mm512_shuffle_epi8(hi, \
+	    _mm512_and_si512(_mm512_srli_epi16(b, 4), nib)))
+#define TABLE64(tab) \
+	_mm512_broadcast_i32x4(_mm_loadu_si128((const void *)(tab)))
+
+__attribute__((target("avx512f,avx512bw"), noinline)) static size_t
+check_block64(const struct teddy *t, const char *text, size_t len, size_t i,
+    __m512i r, unsigned skip, uint64_t *all)
+{
+	unsigned char buckets[64];
+	uint64_t bits = _mm512_test_epi8_mask(r, r);
+
+	bits = skip < 64 ? bits >> skip << skip : 0;
+	if (bits == 0)
+		return 0;
+	_mm512_storeu_si512((void *)buckets, r);
+	return check_bits(t, text, len, i, bits, buckets, all);
+}
+
+__attribute__((target("avx512f,avx512bw"))) static size_t
+find_avx512(const struct teddy *t, const char *text, size_t len,
+    uint64_t *all)
+{
+	const __m512i nib = _mm512_set1_epi8(0x0f);
+	const __m512i l0 = TABLE64(t->lo[0]), h0 = TABLE64(t->hi[0]);
+	const __m512i l1 = TABLE64(t->lo[1]), h1 = TABLE64(t->hi[1]);
+	const __m512i l2 = TABLE64(t->lo[2]), h2 = TABLE64(t->hi[2]);
+	const __m512i l3 = TABLE64(t->lo[3]), h3 = TABLE64(t->hi[3]);
+	enum { SPAN = 64 + TEDDY_FP - 1 };
+	char	 pad[SPAN];
+	size_t	 i, at, last;
+
+	if (len < SPAN)
+		return find_avx2(t, text, len, all);
+	for (i = 0; i + SPAN <= len; i += 64) {
+		__m512i	 r = CANDIDATES64(text + i);
+
+		if (_mm512_test_epi8_mask(r, r) == 0)
+			continue;	/* no fingerprint: most blocks */
+		if ((at = check_block64(t, text, len, i, r, 0, all)) != 0)
+			return at - 1;
+	}
+	if (i + TEDDY_MIN <= len) {
+		last = pad_tail(pad, text, len, SPAN);
+		if ((at = check_block64(t, text, len, last, CANDIDATES64(pad),
+		    (unsigned)(i - last), all)) != 0)
+			return at - 1;
+	}
+	return len;
+}
+
+static size_t
+find(const struct teddy *t, const char *text, size_t len, uint64_t *all)
+{
+	switch (t->width) {
+	case 64:
+		return find_avx512(t, text, len, all);
+	case 32:
+		return find_avx2(t, text, len, all);
+	default:
+		return find_ssse3(t, text, len, all);
+	}
+}
+
 size_t
 teddy_find(const struct teddy *t, const char *text, size_t len)
 {
-	return t->avx2 ? find_avx2(t, text, len, NULL) :
-	    find_ssse3(t, text, len, NULL);
+	return find(t, text, len, NULL);
 }
 
 uint64_t
@@ -445,10 +519,7 @@ teddy_all(const struct teddy *t, const char *text, size_t len)
 {
 	uint64_t all = 0;
 
-	if (t->avx2)
-		find_avx2(t, text, len, &all);
-	else
-		find_ssse3(t, text, len, &all);
+	find(t, text, len, &all);
 	return all;
 }
 #else

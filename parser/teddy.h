@@ -7,8 +7,8 @@
  * The algorithm is Teddy, from Hyperscan: each literal is reduced to a
  * fingerprint of four of its bytes in a row (where it is least like the
  * rest of a log; a literal of three bytes takes any fourth) and put in one
- * of eight buckets. 32 positions at a time (AVX2, else 16 with
- * SSSE3), two table lookups per byte (PSHUFB on the low and the high
+ * of eight buckets. 64 positions at a time (AVX-512BW, else 32 with AVX2,
+ * else 16 with SSSE3), two table lookups per byte (PSHUFB on the low and the high
  * nibble) tell which buckets' fingerprints may start there, and only those
  * positions are compared with the literals. The cost hardly grows with the
  * number of literals.
@@ -36,7 +36,8 @@ struct teddy {
 	uint64_t	 bucket[8];		/* the literals of each bucket */
 	unsigned char	 lo[TEDDY_FP][16];	/* buckets by low nibble */
 	unsigned char	 hi[TEDDY_FP][16];	/* buckets by high nibble */
-	int		 avx2;			/* 32 positions at a time */
+	int		 width;			/* positions at a time: 16, 32
+						   or 64 (what the CPU has) */
 };
 
 /*

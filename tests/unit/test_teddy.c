@@ -4,7 +4,8 @@
  * (a literal at the start, at the end, in the last overlapping block, in a
  * text shorter than a block) and random texts over a small alphabet, of
  * every length around the 16- and 32-byte blocks, so that fingerprints and
- * near misses occur often. Where it reports a literal, one starts there,
+ * near misses occur often; with each block width the CPU has (64, 32 and
+ * 16 bytes). Where it reports a literal, one starts there,
  * and any that starts before overlaps it (so the line is the same).
  */
 #include <stdio.h>
@@ -88,16 +89,21 @@ main(void)
 	static const char *const short_lits[] = { "ok", "fine" };
 	struct teddy t;
 	size_t	 nlits = sizeof(lits) / sizeof(lits[0]);
+	int	 width;
 
 	expect(teddy_build(&t, lits, nlits) == 0, "a good set builds");
 	if (failed)
 		return failed;
-	expect(all_agree(&t, fixed, sizeof(fixed) / sizeof(fixed[0])),
-	    "fixed and random texts");
-	/* The same with the 16-byte blocks, whatever this CPU has. */
-	t.avx2 = 0;
-	expect(all_agree(&t, fixed, sizeof(fixed) / sizeof(fixed[0])),
-	    "fixed and random texts, 16 bytes at a time");
+	/* Each block width this CPU has, widest (the one used) first. */
+	for (width = t.width; width >= 16; width /= 2) {
+		char	 name[64];
+
+		snprintf(name, sizeof(name), "fixed and random texts, %d bytes "
+		    "at a time", width);
+		t.width = width;
+		expect(all_agree(&t, fixed, sizeof(fixed) / sizeof(fixed[0])),
+		    name);
+	}
 	expect(teddy_build(&t, short_lits, 2) == -1,
 	    "a literal shorter than three bytes is refused");
 	expect(teddy_build(&t, lits, 0) == -1, "an empty set is refused");
