@@ -879,16 +879,18 @@ line_start(struct parser *p)
 
 	p->st.lines++;
 	p->last_suspicious = 0;
-	/* Release Sendmail denials whose from= line never came. */
-	if (p->n_waiting > 0) {
-		for (i = 0; i < p->qlen; i++) {
-			struct slot *s = &p->q[(p->qhead + i) % p->qcap];
+	/*
+	 * Release Sendmail denials whose from= line never came. The queue is
+	 * in line order: past the first slot young enough, all are.
+	 */
+	for (i = 0; p->n_waiting > 0 && i < p->qlen; i++) {
+		struct slot *s = &p->q[(p->qhead + i) % p->qcap];
 
-			if (s->waiting && (int64_t)p->st.lines - s->born >
-			    SM_WAIT_LINES) {
-				s->waiting = 0;
-				p->n_waiting--;
-			}
+		if ((int64_t)p->st.lines - s->born <= SM_WAIT_LINES)
+			break;
+		if (s->waiting) {
+			s->waiting = 0;
+			p->n_waiting--;
 		}
 	}
 	if (p->twin_await && (int64_t)p->st.lines - p->twin_await >

@@ -54,6 +54,36 @@ eq "sendmail: denial carries the sender of its from= line" \
 eq "sendmail: null sender <> joined too" \
     "$(awk -F'\t' '$2 == "relay_denial_temporary" && $8 == "user@aol.example" { print $7 "|" }' s.tsv)" "|"
 
+# A from= line joins its denial within 200 lines, not later; denials whose
+# from= never comes (a log cut down to its rejects) are stored, each once.
+rej=$(sed -n 4p "$S/sendmail/mail.log")
+from=$(sed -n 5p "$S/sendmail/mail.log")
+filler() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		echo "Nov 22 17:11:03 mail sendmail[17950]: 6AMHB3Zz017950: to=<x$i@example.net>, delay=00:00:01, mailer=local, pri=30000, dsn=2.0.0, stat=Sent"
+		i=$((i + 1))
+	done
+}
+{
+	echo "$rej"; filler 150; echo "$from"
+	echo "$rej" | sed 's/6AMHB20q017943/6AMHB20q017999/'; filler 250
+	echo "$from" | sed 's/6AMHB20q017943/6AMHB20q017999/'
+} >late.log
+rs d.yaml rules test --tsv late.log >late.tsv
+eq "sendmail: from= 150 lines on joins, 250 lines on does not" \
+    "$(awk -F'\t' '$2 == "relay_denial" { print $7 "|" }' late.tsv | tr '\n' ' ')" \
+    "joe@example.net| | "
+i=0
+while [ $i -lt 300 ]; do
+	echo "$rej" | sed "s/6AMHB20q017943/6AMHB20q$((100000 + i))/"
+	i=$((i + 1))
+done >rejects.log
+mkconfig d2.yaml
+rs d2.yaml ingest -q rejects.log
+eq "sendmail: 300 rejects without from= lines are 300 denials" \
+    "$(jget "$(rs d2.yaml stats --json)" relay_denial_by_mta.sendmail)" 300
+
 # The generated ISP week: counts equal the generator's truth file.
 mkconfig e.yaml
 rs e.yaml ingest -q "$S/generated/isp-week.log"
