@@ -52,11 +52,12 @@ main(int argc, char **argv)
 		lines = events = 0;
 		while (s < end) {
 			/* As ingest does: quiet lines many at a time. */
-			size_t	 q = parser_quiet(p, s, (size_t)(end - s));
+			uint64_t n;
+			size_t	 q = parser_quiet(p, s, (size_t)(end - s), &n);
 
 			if (q > 0 && (nl = memrchr(s, '\n', q)) != NULL) {
 				lines += parser_feed_quiet(p, s,
-				    (size_t)(nl + 1 - s));
+				    (size_t)(nl + 1 - s), n);
 				while (parser_next(p) != NULL)
 					events++;
 				s = nl + 1;

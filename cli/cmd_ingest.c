@@ -230,17 +230,34 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		const char *text;
 		size_t	 tlen;
 		int64_t	 n;
+		int	 whole;
 
 		/*
 		 * Lines that cannot hold an event (most of them), many at a
-		 * time: no envelope and no rule is read for them.
+		 * time: no envelope and no rule is read for them. They are
+		 * looked through 64 KiB at a time, the most a span takes, so
+		 * that the newlines counted on the way are the span's.
 		 */
-		if (r->quiet_end <= r->pos)
-			r->quiet_end = r->pos + (int64_t)parser_quiet(in->p,
-			    reader_here(r), reader_ahead(r));
-		if ((tlen = reader_quiet_span(r, r->quiet_end, &text)) > 0) {
-			n = (int64_t)parser_feed_quiet(in->p, text, tlen);
+		if (r->quiet_end <= r->pos) {
+			size_t	 win = reader_ahead(r), q;
+
+			if (win > READER_MAX_LINE)
+				win = READER_MAX_LINE;
+			q = parser_quiet(in->p, reader_here(r), win,
+			    &r->quiet_lines);
+			r->quiet_from = r->pos;
+			r->quiet_end = r->pos + (int64_t)q;
+			r->quiet_open = q > 0 && q == win;
+		}
+		if ((tlen = reader_quiet_span(r, r->quiet_end, &text,
+		    &whole)) > 0) {
+			n = (int64_t)parser_feed_quiet(in->p, text, tlen,
+			    whole && r->pos == r->quiet_from ? r->quiet_lines :
+			    0);
 			reader_consume(r, tlen, n);
+			/* The line the window cut: looked at afresh. */
+			if (r->quiet_open)
+				r->quiet_end = r->pos;
 			batch_lines(b, (uint64_t)n, r->pos);
 			if (settle(in, r, b, cause) != 0)
 				return -1;

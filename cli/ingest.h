@@ -50,6 +50,10 @@ struct reader {
 	int		 binary;	/* the last line had a NUL byte */
 	int64_t		 quiet_end;	/* content before it holds no rule's
 					   literal (parser_quiet) */
+	int64_t		 quiet_from;	/* where parser_quiet looked from */
+	uint64_t	 quiet_lines;	/* newlines from there to quiet_end */
+	int		 quiet_open;	/* no literal up to quiet_end: the line
+					   it cuts is looked at afresh */
 };
 
 int	 reader_open(struct reader *, const char *path, char **cause);
@@ -73,10 +77,12 @@ size_t	 reader_ahead(const struct reader *);
  * Whole lines at once: reader_quiet_span() gives the text of those that
  * end before content offset until, within 64 KiB (so none is over-long)
  * and before a NUL byte (so none is binary); returns its length, newlines
- * included (0: none). reader_consume() then takes them, lines of them.
+ * included (0: none), and sets *whole when it holds every newline before
+ * until (neither limit cut it). reader_consume() then takes them, lines
+ * of them.
  */
 size_t	 reader_quiet_span(const struct reader *, int64_t until,
-	    const char **text);
+	    const char **text, int *whole);
 void	 reader_consume(struct reader *, size_t len, int64_t lines);
 /* Is there data to read within timeout_ms? */
 int	 reader_ready(struct reader *, int timeout_ms);

@@ -179,20 +179,27 @@ fill(struct reader *r)
 }
 
 size_t
-reader_quiet_span(const struct reader *r, int64_t until, const char **text)
+reader_quiet_span(const struct reader *r, int64_t until, const char **text,
+    int *whole)
 {
 	const char *s = r->buf + r->start, *nl;
 	int64_t	 room = (int64_t)(r->end - r->start);
 
+	*whole = 0;
 	if (r->skipping)
 		return 0;
 	if (until - r->pos < room)
 		room = until - r->pos;
-	if (room > READER_MAX_LINE)
+	*whole = room == until - r->pos;
+	if (room > READER_MAX_LINE) {
 		room = READER_MAX_LINE;
+		*whole = 0;
+	}
 	/* Never over a NUL byte (binary lines are counted one by one). */
-	if (r->nul != 0 && r->nul - 1 - r->pos < room)
+	if (r->nul != 0 && r->nul - 1 - r->pos < room) {
 		room = r->nul - 1 - r->pos;
+		*whole = 0;
+	}
 	if (room <= 0 || (nl = memrchr(s, '\n', (size_t)room)) == NULL)
 		return 0;
 	*text = s;

@@ -912,9 +912,15 @@ parser_skims(const struct parser *p)
 }
 
 size_t
-parser_quiet(const struct parser *p, const char *text, size_t len)
+parser_quiet(const struct parser *p, const char *text, size_t len,
+    uint64_t *lines)
 {
-	return p->use_pre ? teddy_find(prefilter(p), text, len) : 0;
+	if (!p->use_pre) {
+		if (lines != NULL)
+			*lines = 0;
+		return 0;
+	}
+	return teddy_find(prefilter(p), text, len, lines);
 }
 
 /*
@@ -962,12 +968,13 @@ count_newlines(const char *text, size_t len)
 }
 
 uint64_t
-parser_feed_quiet(struct parser *p, const char *text, size_t len)
+parser_feed_quiet(struct parser *p, const char *text, size_t len,
+    uint64_t lines)
 {
 	const char *last = NULL, *s, *end = text + len;
-	uint64_t lines, first_key = 0, last_key = 0;
+	uint64_t first_key = 0, last_key = 0;
 
-	if ((lines = count_newlines(text, len)) == 0)
+	if (lines == 0 && (lines = count_newlines(text, len)) == 0)
 		return 0;
 	p->st.lines += lines - 1;
 	line_start(p);

@@ -135,12 +135,15 @@ void	 parser_feed(struct parser *, const char *line, size_t len,
  * the next line (a reader's buffer) asks once for many lines:
  * parser_quiet() returns how many bytes from text on hold none of the
  * literals that every rule needs (len when none; 0 when some rule needs
- * none, so it cannot tell). The whole lines within them go to
- * parser_feed_quiet() together (text, len bytes, ending with a newline),
- * which only counts them (and returns how many) instead of one by one
- * to parser_feed(). Ask again after the next line fed by parser_feed().
+ * none, so it cannot tell), and with lines, how many newlines are in
+ * them (counted in the same pass). The whole lines within them go to
+ * parser_feed_quiet() together (text, len bytes, ending with a newline,
+ * and the count of its lines when known, else 0), which only counts them
+ * (and returns how many) instead of one by one to parser_feed(). Ask
+ * again after the next line fed by parser_feed().
  */
-size_t	 parser_quiet(const struct parser *, const char *text, size_t len);
+size_t	 parser_quiet(const struct parser *, const char *text, size_t len,
+	    uint64_t *lines);
 /*
  * Whether parser_quiet() can tell: 0 while some rule has no literal of
  * PARSER_LITERAL_MIN bytes or more, or when the rules hold more than
@@ -149,7 +152,8 @@ size_t	 parser_quiet(const struct parser *, const char *text, size_t len);
  * reads every line.
  */
 int	 parser_skims(const struct parser *);
-uint64_t parser_feed_quiet(struct parser *, const char *text, size_t len);
+uint64_t parser_feed_quiet(struct parser *, const char *text, size_t len,
+	    uint64_t lines);
 /* The next event ready, or NULL. */
 const struct event *parser_next(struct parser *);
 void	 parser_flush(struct parser *);

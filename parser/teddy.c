@@ -226,6 +226,29 @@ teddy_build(struct teddy *t, const char *const *lits, size_t n)
 }
 
 #ifdef HAVE_TEDDY
+/* Newlines in a few bytes: a block's part, a tail. */
+static uint64_t
+newlines(const char *s, size_t n)
+{
+	uint64_t c = 0;
+
+	while (n-- > 0)
+		c += *s++ == '\n';
+	return c;
+}
+
+/*
+ * The newlines before a literal found at pos, given nls, those before the
+ * block at i (a literal found may start in the block before).
+ */
+static void
+lines_to(uint64_t *nl, uint64_t nls, const char *text, size_t i, size_t pos)
+{
+	if (nl != NULL)
+		*nl = pos >= i ? nls + newlines(text + i, pos - i) :
+		    nls - newlines(text + pos, i - pos);
+}
+
 /*
  * Does a literal of the buckets in mask have its fingerprint at pos?
  * Returns 1 + where it starts, or 0. With all, adds every such literal
@@ -326,7 +349,8 @@ check_block(const struct teddy *t, const char *text, size_t len, size_t i,
 }
 
 __attribute__((target("ssse3"))) static size_t
-find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all)
+find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all,
+    uint64_t *nl)
 {
 	const __m128i nib = _mm_set1_epi8(0x0f);
 	const __m128i l0 = _mm_loadu_si128((const void *)t->lo[0]);
@@ -337,9 +361,11 @@ find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 	const __m128i h2 = _mm_loadu_si128((const void *)t->hi[2]);
 	const __m128i l3 = _mm_loadu_si128((const void *)t->lo[3]);
 	const __m128i h3 = _mm_loadu_si128((const void *)t->hi[3]);
+	const __m128i eol = _mm_set1_epi8('\n');
 	enum { SPAN = 16 + TEDDY_FP - 1 };	/* bytes a block reads */
 	char	 pad[SPAN];
 	size_t	 i, at, last;
+	uint64_t nls = 0;	/* newlines before block i */
 
 	if (len < SPAN) {
 		/*
@@ -347,30 +373,40 @@ find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 		 * literal holds (literals are text): a short literal's "any
 		 * fourth byte" lets its candidates through at the end.
 		 */
-		if (len < TEDDY_MIN)
-			return len;
-		memset(pad, 0, sizeof(pad));
-		memcpy(pad, text, len);
-		at = check_block(t, text, len, 0, CANDIDATES(pad), 0, all);
-		return at != 0 ? at - 1 : len;
+		at = 0;
+		if (len >= TEDDY_MIN) {
+			memset(pad, 0, sizeof(pad));
+			memcpy(pad, text, len);
+			at = check_block(t, text, len, 0, CANDIDATES(pad), 0,
+			    all);
+		}
+		at = at != 0 ? at - 1 : len;
+		lines_to(nl, 0, text, 0, at);
+		return at;
 	}
 	for (i = 0; i + SPAN <= len; i += 16) {
 		__m128i	 r = CANDIDATES(text + i);
 
-		if (_mm_movemask_epi8(_mm_cmpeq_epi8(r, _mm_setzero_si128())) ==
-		    0xffff)
-			continue;	/* no fingerprint: most blocks */
-		if ((at = check_block(t, text, len, i, r, 0, all)) != 0)
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(r, _mm_setzero_si128())) !=
+		    0xffff &&	/* a fingerprint: few blocks */
+		    (at = check_block(t, text, len, i, r, 0, all)) != 0) {
+			lines_to(nl, nls, text, i, at - 1);
 			return at - 1;
+		}
+		nls += (uint64_t)__builtin_popcount((unsigned)_mm_movemask_epi8(
+		    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(text + i)),
+		    eol)));
 	}
 	/* The last block (pad_tail), over positions checked already. */
+	at = 0;
 	if (i + TEDDY_MIN <= len) {
 		last = pad_tail(pad, text, len, SPAN);
-		if ((at = check_block(t, text, len, last, CANDIDATES(pad),
-		    (unsigned)(i - last), all)) != 0)
-			return at - 1;
+		at = check_block(t, text, len, last, CANDIDATES(pad),
+		    (unsigned)(i - last), all);
 	}
-	return len;
+	at = at != 0 ? at - 1 : len;
+	lines_to(nl, nls, text, i, at);
+	return at;
 }
 
 /* The same, 32 positions at a time. */
@@ -403,10 +439,12 @@ check_block32(const struct teddy *t, const char *text, size_t len, size_t i,
 	return check_bits(t, text, len, i, bits, buckets, all);
 }
 
-__attribute__((target("avx2"))) static size_t
-find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all)
+__attribute__((target("avx2,popcnt"))) static size_t
+find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all,
+    uint64_t *nl)
 {
 	const __m256i nib = _mm256_set1_epi8(0x0f);
+	const __m256i eol = _mm256_set1_epi8('\n');
 	const __m256i l0 = TABLE32(t->lo[0]), h0 = TABLE32(t->hi[0]);
 	const __m256i l1 = TABLE32(t->lo[1]), h1 = TABLE32(t->hi[1]);
 	const __m256i l2 = TABLE32(t->lo[2]), h2 = TABLE32(t->hi[2]);
@@ -414,24 +452,31 @@ find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all)
 	enum { SPAN = 32 + TEDDY_FP - 1 };
 	char	 pad[SPAN];
 	size_t	 i, at, last;
+	uint64_t nls = 0;
 
 	if (len < SPAN)
-		return find_ssse3(t, text, len, all);
+		return find_ssse3(t, text, len, all, nl);
 	for (i = 0; i + SPAN <= len; i += 32) {
 		__m256i	 r = CANDIDATES32(text + i);
 
-		if (_mm256_testz_si256(r, r))
-			continue;	/* no fingerprint: most blocks */
-		if ((at = check_block32(t, text, len, i, r, 0, all)) != 0)
+		if (!_mm256_testz_si256(r, r) &&
+		    (at = check_block32(t, text, len, i, r, 0, all)) != 0) {
+			lines_to(nl, nls, text, i, at - 1);
 			return at - 1;
+		}
+		nls += (uint64_t)__builtin_popcount((unsigned)
+		    _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(
+		    (const void *)(text + i)), eol)));
 	}
+	at = 0;
 	if (i + TEDDY_MIN <= len) {
 		last = pad_tail(pad, text, len, SPAN);
-		if ((at = check_block32(t, text, len, last, CANDIDATES32(pad),
-		    (unsigned)(i - last), all)) != 0)
-			return at - 1;
+		at = check_block32(t, text, len, last, CANDIDATES32(pad),
+		    (unsigned)(i - last), all);
 	}
-	return len;
+	at = at != 0 ? at - 1 : len;
+	lines_to(nl, nls, text, i, at);
+	return at;
 }
 
 /* The same, 64 positions at a time. */
@@ -463,11 +508,12 @@ check_block64(const struct teddy *t, const char *text, size_t len, size_t i,
 	return check_bits(t, text, len, i, bits, buckets, all);
 }
 
-__attribute__((target("avx512f,avx512bw"))) static size_t
+__attribute__((target("avx512f,avx512bw,popcnt"))) static size_t
 find_avx512(const struct teddy *t, const char *text, size_t len,
-    uint64_t *all)
+    uint64_t *all, uint64_t *nl)
 {
 	const __m512i nib = _mm512_set1_epi8(0x0f);
+	const __m512i eol = _mm512_set1_epi8('\n');
 	const __m512i l0 = TABLE64(t->lo[0]), h0 = TABLE64(t->hi[0]);
 	const __m512i l1 = TABLE64(t->lo[1]), h1 = TABLE64(t->hi[1]);
 	const __m512i l2 = TABLE64(t->lo[2]), h2 = TABLE64(t->hi[2]);
@@ -475,43 +521,51 @@ find_avx512(const struct teddy *t, const char *text, size_t len,
 	enum { SPAN = 64 + TEDDY_FP - 1 };
 	char	 pad[SPAN];
 	size_t	 i, at, last;
+	uint64_t nls = 0;
 
 	if (len < SPAN)
-		return find_avx2(t, text, len, all);
+		return find_avx2(t, text, len, all, nl);
 	for (i = 0; i + SPAN <= len; i += 64) {
 		__m512i	 r = CANDIDATES64(text + i);
 
-		if (_mm512_test_epi8_mask(r, r) == 0)
-			continue;	/* no fingerprint: most blocks */
-		if ((at = check_block64(t, text, len, i, r, 0, all)) != 0)
+		if (_mm512_test_epi8_mask(r, r) != 0 &&
+		    (at = check_block64(t, text, len, i, r, 0, all)) != 0) {
+			lines_to(nl, nls, text, i, at - 1);
 			return at - 1;
+		}
+		nls += (uint64_t)__builtin_popcountll(_mm512_cmpeq_epi8_mask(
+		    _mm512_loadu_si512((const void *)(text + i)), eol));
 	}
+	at = 0;
 	if (i + TEDDY_MIN <= len) {
 		last = pad_tail(pad, text, len, SPAN);
-		if ((at = check_block64(t, text, len, last, CANDIDATES64(pad),
-		    (unsigned)(i - last), all)) != 0)
-			return at - 1;
+		at = check_block64(t, text, len, last, CANDIDATES64(pad),
+		    (unsigned)(i - last), all);
 	}
-	return len;
+	at = at != 0 ? at - 1 : len;
+	lines_to(nl, nls, text, i, at);
+	return at;
 }
 
 static size_t
-find(const struct teddy *t, const char *text, size_t len, uint64_t *all)
+find(const struct teddy *t, const char *text, size_t len, uint64_t *all,
+    uint64_t *nl)
 {
 	switch (t->width) {
 	case 64:
-		return find_avx512(t, text, len, all);
+		return find_avx512(t, text, len, all, nl);
 	case 32:
-		return find_avx2(t, text, len, all);
+		return find_avx2(t, text, len, all, nl);
 	default:
-		return find_ssse3(t, text, len, all);
+		return find_ssse3(t, text, len, all, nl);
 	}
 }
 
 size_t
-teddy_find(const struct teddy *t, const char *text, size_t len)
+teddy_find(const struct teddy *t, const char *text, size_t len,
+    uint64_t *newlines)
 {
-	return find(t, text, len, NULL);
+	return find(t, text, len, NULL, newlines);
 }
 
 uint64_t
@@ -519,16 +573,19 @@ teddy_all(const struct teddy *t, const char *text, size_t len)
 {
 	uint64_t all = 0;
 
-	find(t, text, len, &all);
+	find(t, text, len, &all, NULL);
 	return all;
 }
 #else
 size_t
-teddy_find(const struct teddy *t, const char *text, size_t len)
+teddy_find(const struct teddy *t, const char *text, size_t len,
+    uint64_t *newlines)
 {
 	(void)t;
 	(void)text;
 	(void)len;
+	if (newlines != NULL)
+		*newlines = 0;
 	return 0;
 }
 

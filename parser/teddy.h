@@ -14,7 +14,8 @@
  * number of literals.
  *
  *	struct teddy t;
- *	if (teddy_build(&t, lits, n) == 0 && teddy_find(&t, text, len) == len)
+ *	if (teddy_build(&t, lits, n) == 0 &&
+ *	    teddy_find(&t, text, len, NULL) == len)
  *		-- no literal in text
  */
 #ifndef RS_TEDDY_H
@@ -50,9 +51,11 @@ int	 teddy_build(struct teddy *, const char *const *lits, size_t n);
 /*
  * Where a literal of the set starts in text (the one whose fingerprint
  * comes first: any other that starts before it overlaps it), or len when
- * none occurs.
+ * none occurs. With newlines, also how many '\n' bytes come before that
+ * (counted in the same pass: a caller skipping lines needs their count).
  */
-size_t	 teddy_find(const struct teddy *, const char *text, size_t len);
+size_t	 teddy_find(const struct teddy *, const char *text, size_t len,
+	    uint64_t *newlines);
 /* Which literals of the set occur in text: bit i for literal i. */
 uint64_t teddy_all(const struct teddy *, const char *text, size_t len);
 

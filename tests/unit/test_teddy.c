@@ -6,7 +6,8 @@
  * every length around the 16- and 32-byte blocks, so that fingerprints and
  * near misses occur often; with each block width the CPU has (64, 32 and
  * 16 bytes). Where it reports a literal, one starts there,
- * and any that starts before overlaps it (so the line is the same).
+ * and any that starts before overlaps it (so the line is the same); and
+ * the newlines it counts before that place are those there are.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +18,8 @@
 static int
 agrees(const struct teddy *t, const char *text, size_t len)
 {
-	size_t	 at = teddy_find(t, text, len), i, q, first = len;
+	uint64_t nl = 0, want_nl = 0;
+	size_t	 at = teddy_find(t, text, len, &nl), i, q, first = len;
 	uint64_t all = teddy_all(t, text, len), want = 0;
 	int	 starts_at = 0;
 
@@ -39,6 +41,14 @@ agrees(const struct teddy *t, const char *text, size_t len)
 	if (all != want) {
 		printf("  '%.*s': teddy_all %#llx, want %#llx\n", (int)len, text,
 		    (unsigned long long)all, (unsigned long long)want);
+		return 0;
+	}
+	for (i = 0; i < at && i < len; i++)
+		want_nl += text[i] == '\n';
+	if (nl != want_nl || teddy_find(t, text, len, NULL) != at) {
+		printf("  '%.*s': %llu newlines before %zu, want %llu\n",
+		    (int)len, text, (unsigned long long)nl, at,
+		    (unsigned long long)want_nl);
 		return 0;
 	}
 	if ((first == len) != (at == len) || (at < len && !starts_at)) {
@@ -65,7 +75,7 @@ all_agree(const struct teddy *t, const char *const *fixed, size_t nfixed)
 		n = (seed >> 16) % 150;
 		for (k = 0; k < n; k++) {
 			seed = seed * 1103515245 + 12345;
-			buf[k] = "abxy| A="[(seed >> 16) % 8];
+			buf[k] = "abxy| A=\n"[(seed >> 16) % 9];
 		}
 		ok &= agrees(t, buf, n);
 	}
@@ -85,6 +95,10 @@ main(void)
 		"0123456789abcdef0123456789012 A=", "reject:x", "rejec", "",
 		"ab", "abx", " A", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzLogin",
 		"sasl_username", "Logi\nn", "authentication fail",
+		"\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+		"\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+		"\n\n\nreject: \n", "a\nb\nc\n0123456789abcdef0123456789abcdef"
+		"0123456789abcdef0123456789abcdef0123456789abcdef\n\nLogin\n",
 	};
 	static const char *const short_lits[] = { "ok", "fine" };
 	struct teddy t;
