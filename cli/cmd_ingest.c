@@ -306,11 +306,13 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		warn_line(in, r, r->lineno, in->t.too_long,
 		    "line longer than 64 KiB skipped");
 	}
-	if (rc < 0 && !stop_requested)
-		return set_cause(cause, "cannot read '%s': %s", r->name,
-		    strerror(r->read_error));
 	/* Inside an over-long line still being written: resume at its start. */
 	b->end = r->skipping ? r->skip_from : r->pos;
+	if (rc < 0 && !stop_requested) {
+		set_cause(cause, "cannot read '%s': %s", r->name,
+		    reader_error(r));
+		return -2;
+	}
 	return 0;
 }
 
@@ -354,7 +356,7 @@ ingest_one(struct ingest *in, const char *path)
 	char	*cause = NULL;
 	const char *head;
 	size_t	 hlen;
-	int	 found, final;
+	int	 found, final, rc, cut = 0;
 	int64_t	 from = 0;
 	uint64_t lines0 = in->t.lines, ev0 = 0;
 	int	 k;
@@ -371,7 +373,7 @@ reopen:
 	parser_reset(in->p, (int64_t)(mtime ? mtime : time(NULL)));
 	if (reader_head(&r, &head, &hlen) != 0) {
 		set_cause(&cause, "cannot read '%s': %s", path,
-		    strerror(r.read_error));
+		    reader_error(&r));
 		goto fail;
 	}
 	while (hlen == 0 && in->follow && !r.is_stdin && !stop_requested) {
@@ -379,7 +381,7 @@ reopen:
 		r.eof = 0;
 		if (reader_head(&r, &head, &hlen) != 0) {
 			set_cause(&cause, "cannot read '%s': %s", path,
-			    strerror(r.read_error));
+			    reader_error(&r));
 			goto fail;
 		}
 	}
@@ -403,8 +405,10 @@ reopen:
 	b.end = b.src.offset;
 	final = 0;
 	for (;;) {
-		if (pump(in, &r, &b, final, &cause) != 0)
+		if ((rc = pump(in, &r, &b, final, &cause)) != 0) {
+			cut = rc == -2;
 			goto fail;
+		}
 		progress(in, &r, 0);
 		if (!in->follow || stop_requested || r.is_stdin)
 			break;
@@ -418,8 +422,11 @@ reopen:
 		if (!same_file(&r)) {
 			/* Rotated by rename: drain the old file, then reopen. */
 			r.eof = 0;
-			if (pump(in, &r, &b, 1, &cause) != 0 ||
-			    finish(in, &b, &cause) != 0)
+			if ((rc = pump(in, &r, &b, 1, &cause)) != 0) {
+				cut = rc == -2;
+				goto fail;
+			}
+			if (finish(in, &b, &cause) != 0)
 				goto fail;
 			in->t.bytes += (uint64_t)(r.pos - from);
 			reader_close(&r);
@@ -469,6 +476,20 @@ reopen:
 	return 0;
 fail:
 	/*
+	 * A read that failed (a gzip file cut short, an I/O error) leaves
+	 * the whole lines before it good: they are stored, and a next run
+	 * resumes after them.
+	 */
+	if (cut) {
+		char	*why = NULL;
+
+		if (finish(in, &b, &why) != 0) {
+			free(cause);
+			cause = why;
+			cut = 0;
+		}
+	}
+	/*
 	 * Whatever was submitted commits or fails; then the store is idle.
 	 * What was read since is dropped, so none of it is stored under the
 	 * next source: this one resumes from its last checkpoint.
@@ -481,8 +502,19 @@ fail:
 		;
 	if (in->progress)
 		fputs("\r\033[K", stderr);
-	cli_error("%s", cause ? cause : "ingest failed");
-	file_json(in, path, "failed", in->t.lines - lines0, 0, cause);
+	{
+		uint64_t ev1 = 0;
+
+		for (k = 0; k < EV__COUNT; k++)
+			ev1 += in->t.events[k];
+		if (cut)
+			cli_error("%s (the %llu lines before it are stored)",
+			    cause, (unsigned long long)(in->t.lines - lines0));
+		else
+			cli_error("%s", cause ? cause : "ingest failed");
+		file_json(in, path, "failed", in->t.lines - lines0, ev1 - ev0,
+		    cause);
+	}
 	free(cause);
 	in->t.files_failed++;
 	if (r.buf != NULL)

@@ -669,8 +669,13 @@ json_case(struct strbuf *sb, const struct case_ *c)
 	cli_json_denial_head(sb, d);
 	sb_addstr(sb, ", \"mta\": ");
 	sb_json_quoted(sb, d->mta);
-	sb_addf(sb, ", \"code\": %d, \"temporary\": %s, \"headline\": \"%s\", "
-	    "\"evidence_class\": \"%s\", \"probe\": %s, \"facts\": {", d->code,
+	/* A line without a reply code (Exim's) has none: null, not 0. */
+	if (d->code > 0)
+		sb_addf(sb, ", \"code\": %d", d->code);
+	else
+		sb_addstr(sb, ", \"code\": null");
+	sb_addf(sb, ", \"temporary\": %s, \"headline\": \"%s\", "
+	    "\"evidence_class\": \"%s\", \"probe\": %s, \"facts\": {",
 	    d->kind == EV_RELAY_DENIAL_TEMP ? "true" : "false",
 	    policy_headline_name(v->headline),
 	    policy_class_name(v->evidence_class), v->probe ? "true" : "false");
@@ -752,13 +757,17 @@ text_case(const struct case_ *c, const struct policy_opts *o, int64_t now)
 {
 	const struct store_event *d = c->d;
 	const struct verdict *v = &c->v;
-	char	 t[32], a[32], w[32];
+	char	 t[32], a[32], w[32], code[16] = "";
 
 	fmt_iso_utc(d->time, t, sizeof(t));
 	ago(now - d->time, a, sizeof(a));
 	fmt_duration(o->window, w, sizeof(w));
-	printf("denial #%lld  %s (UTC, %s ago)  %s %d%s\n", (long long)d->id,
-	    t, a, d->mta[0] ? d->mta : "?", d->code,
+	if (d->code > 0)
+		snprintf(code, sizeof(code), " %d", d->code);
+	/* A log's clock (or the year guessed for it) may be ahead of ours. */
+	printf("denial #%lld  %s (UTC, %s%s%s)  %s%s%s\n", (long long)d->id,
+	    t, now < d->time ? "in " : "", a, now < d->time ? "" : " ago",
+	    d->mta[0] ? d->mta : "?", code,
 	    d->kind == EV_RELAY_DENIAL_TEMP ? " (temporary)" : "");
 	printf("  client    ");
 	put(d->ip[0] ? d->ip : "(unknown)");

@@ -20,6 +20,8 @@
 #include "../parser/parser.h"
 
 #define READER_MAX_LINE (64 * 1024)
+#define Z_CUT	1	/* gzip content that ends early */
+#define Z_BAD	2	/* gzip content that is not valid */
 
 struct reader {
 	char		*name;		/* as given, "-" for stdin */
@@ -42,6 +44,8 @@ struct reader {
 	int64_t		 lineno;	/* lines yielded or skipped so far */
 	uint64_t	 too_long;
 	int		 read_error;	/* errno of a failed read */
+	int		 zerr;		/* why gzip content failed: Z_CUT,
+					   Z_BAD (then read_error is EIO) */
 	int		 idle_check;	/* reader_line returns 2 when a pipe
 					   has nothing to read yet */
 	int64_t		 nul;		/* 1 + content offset of the first NUL
@@ -86,6 +90,8 @@ size_t	 reader_quiet_span(const struct reader *, int64_t until,
 void	 reader_consume(struct reader *, size_t len, int64_t lines);
 /* Is there data to read within timeout_ms? */
 int	 reader_ready(struct reader *, int timeout_ms);
+/* What went wrong with the last read, for a message. */
+const char *reader_error(const struct reader *);
 /* Bytes consumed so far, on disk (compressed offset for gzip). */
 int64_t	 reader_disk_pos(struct reader *);
 

@@ -102,7 +102,8 @@ inflate_read(struct reader *r, char *p, size_t n)
 				r->zeof = 1;
 				if (r->zmid) {
 					r->read_error = EIO;
-					return -1;	/* truncated gzip */
+					r->zerr = Z_CUT;
+					return -1;
 				}
 				return 0;
 			}
@@ -115,10 +116,12 @@ inflate_read(struct reader *r, char *p, size_t n)
 			r->zmid = 0;
 			if (inflateReset(z) != Z_OK) {
 				r->read_error = EIO;
+				r->zerr = Z_BAD;
 				return -1;
 			}
 		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			r->read_error = EILSEQ;
+			r->read_error = EIO;
+			r->zerr = Z_BAD;
 			return -1;
 		}
 	}
@@ -286,7 +289,7 @@ reader_skip(struct reader *r, int64_t off, char **cause)
 
 			if (n < 0)
 				return set_cause(cause, "cannot read '%s': %s",
-				    r->name, strerror(r->read_error));
+				    r->name, reader_error(r));
 			if (n == 0)
 				return set_cause(cause, "'%s' ended before the "
 				    "offset already stored (%lld)", r->name,
@@ -446,4 +449,18 @@ cli_open_parser(const struct config *cfg, int year, int64_t ref_time,
 	}
 	free(defs);
 	return p;
+}
+
+const char *
+reader_error(const struct reader *r)
+{
+	switch (r->zerr) {
+	case Z_CUT:
+		return "the gzip data ends early (a file cut short, or one "
+		    "still being compressed): run again once it is whole";
+	case Z_BAD:
+		return "the gzip data is damaged (or this is not gzip after "
+		    "its first two bytes)";
+	}
+	return strerror(r->read_error);
 }

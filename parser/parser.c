@@ -232,6 +232,36 @@ add_rule(struct parser *p, const char *name, unsigned classes,
 }
 
 /*
+ * An operator's named groups must be fields: a misspelt one (ipaddr)
+ * would leave its events without the value, silently.
+ */
+static int
+check_groups(const struct rule *r, char **cause)
+{
+	PCRE2_SPTR table;
+	uint32_t count = 0, size = 0, i;
+	size_t	 f;
+
+	if (pcre2_pattern_info(r->re, PCRE2_INFO_NAMECOUNT, &count) != 0 ||
+	    pcre2_pattern_info(r->re, PCRE2_INFO_NAMEENTRYSIZE, &size) != 0 ||
+	    pcre2_pattern_info(r->re, PCRE2_INFO_NAMETABLE, &table) != 0)
+		return 0;
+	for (i = 0; i < count; i++) {
+		const char *name = (const char *)(table + i * size + 2);
+
+		for (f = 0; f < F__COUNT; f++)
+			if (strcmp(name, field_names[f]) == 0)
+				break;
+		if (f == F__COUNT)
+			return set_cause(cause, "rule '%s': the group '%s' is "
+			    "not a field (use ip, host, helo, sender, "
+			    "recipient, user, service, method, code or "
+			    "status)", r->name, name);
+	}
+	return 0;
+}
+
+/*
  * Puts a rule's needles in its class's set. When one does not fit, the
  * rule looks for its needles on its own (need stays 0).
  */
@@ -450,7 +480,8 @@ parser_open(const struct parser_opts *o, char **cause)
 			goto fail;
 		}
 		if (add_rule(p, d->name, PC_ALL, k, d->mta, d->service,
-		    d->contains, d->pattern, 0, cause) != 0)
+		    d->contains, d->pattern, 0, cause) != 0 ||
+		    check_groups(&p->rules[p->n_rules - 1], cause) != 0)
 			goto fail;
 	}
 	for (i = 0; i < n_builtin_rules; i++) {
@@ -757,7 +788,12 @@ kind_of(struct parser *p, const struct rule *r, struct event *ev,
 			return temp ? EV_RELAY_DENIAL_TEMP : EV_RELAY_DENIAL;
 		return EV_OTHER_REJECT;
 	case RK_RELAY:
-		return temp ? EV_RELAY_DENIAL_TEMP : EV_RELAY_DENIAL;
+		/* By the reply code: any but 4xx and 5xx is no refusal. */
+		if (temp)
+			return EV_RELAY_DENIAL_TEMP;
+		if (ev->code == 0 || (ev->code >= 500 && ev->code < 600))
+			return EV_RELAY_DENIAL;
+		return EV_NONE;
 	case RK_RELAY_DENIAL:
 		return EV_RELAY_DENIAL;
 	case RK_RELAY_TEMP:
@@ -797,7 +833,8 @@ sendmail_join(struct parser *p, const struct rule *r, const char *text)
 	}
 }
 
-static void
+/* Queues the line's event; -1 when the rule's reading of it is no event. */
+static int
 make_event(struct parser *p, const struct rule *r, const struct envelope *env,
     const char *line, size_t len, const char *text, int64_t offset)
 {
@@ -847,7 +884,10 @@ make_event(struct parser *p, const struct rule *r, const struct envelope *env,
 			    strlen(svc));
 	}
 	reason_len = grab(p, r, F_REASON, text, reason, sizeof(reason));
-	kind = kind_of(p, r, ev, reason, reason_len);
+	if ((kind = kind_of(p, r, ev, reason, reason_len)) == EV_NONE) {
+		p->qlen--;	/* the slot just taken */
+		return -1;
+	}
 	ev->kind = kind;
 	if (ev->kind == EV_RELAY_DENIAL && ev->code == 0 &&
 	    reason_len > 0 && strstr(reason, "temporar") != NULL)
@@ -869,6 +909,7 @@ make_event(struct parser *p, const struct rule *r, const struct envelope *env,
 		s->waiting = 1;
 		p->n_waiting++;
 	}
+	return 0;
 }
 
 /* What every line does first: count it, age what waits for later lines. */
@@ -1064,7 +1105,8 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 			p->st.exim_twins++;
 			return;
 		}
-		make_event(p, r, &env, line, len, text, offset);
+		if (make_event(p, r, &env, line, len, text, offset) != 0)
+			return;
 		t = line_time(p, &env);
 		if (t != 0) {
 			if (t < p->last_time)

@@ -122,9 +122,9 @@ printf 'database: %s/bad.db\nrelay_networks: [192.0.2.1/24]\n' "$WORK" >bad2.yam
 grep -q "bad2.yaml:2:.*host bits" err.txt && ok "bad config: a bad network is named" || { notok "bad network message"; cat err.txt; }
 
 # A source that fails midway (a .gz cut short, as while it is being
-# compressed) keeps only what it committed; nothing read after that is
-# stored under the next source, and the whole file later adds exactly the
-# rest.
+# compressed): the whole lines before the cut are stored and the error
+# says so; the next source is read as usual, and the whole file later
+# adds exactly the rest.
 mkconfig cut.yaml
 i=0
 while [ $i -lt 2200 ]; do good $((i % 60)); i=$((i + 1)); done >full.log
@@ -132,15 +132,27 @@ echo 'Nov 22 17:00:01 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from nowhere: R
 gzip -c full.log >full.gz
 head -c $(($(wc -c <full.gz) - 20)) full.gz >cut.gz
 { good 1; echo 'Nov 22 17:00:02 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from nowhere: Relay access denied'; } >other.log
-rs cut.yaml ingest -q cut.gz other.log 2>/dev/null
-cut_stored=$(stat1 cut.yaml events.relay_denial)
+rs cut.yaml ingest -q cut.gz other.log 2>err.txt
+eq "cut .gz: exit 1" "$?" 1
+gzip -dc cut.gz >part.txt 2>/dev/null
+whole=$(wc -l <part.txt)
+[ "$whole" -gt 1000 ] && [ "$whole" -lt 2201 ] || notok "cut.gz: $whole whole lines, expected a cut within the file"
+grep -q "cut.gz': the gzip data ends early.*the $whole lines before it are stored" err.txt &&
+    ok "cut .gz: the message says it ends early and what was kept" || { notok "cut .gz message"; cat err.txt; }
+eq "cut .gz: its whole lines stored, and the next file's" \
+    "$(stat1 cut.yaml events.relay_denial)" \
+    "$(($(head -n "$whole" part.txt | grep -c 'Relay access denied') + 1))"
 rs cut.yaml ingest -q full.gz
 eq "cut .gz, then whole: every denial stored once" \
     "$(stat1 cut.yaml events.relay_denial)" 2201
 eq "cut .gz, then whole: every unmatched line counted once" \
     "$(jget "$(rs cut.yaml report --json)" ingest.unmatched_lines)" 2
-eq "cut .gz: its uncommitted lines not stored under the next file" \
-    "$cut_stored" 1
+# Not gzip past its magic bytes: named as damaged, not as an errno.
+{ printf '\037\213\010\000\000\000\000\000\000\003'; head -c 3000 /dev/zero | tr '\0' x; } >junk.gz
+rs cut.yaml ingest -q junk.gz 2>err.txt
+eq "damaged .gz: exit 1" "$?" 1
+grep -q "junk.gz': the gzip data is damaged" err.txt &&
+    ok "damaged .gz: named as such" || { notok "damaged .gz message"; cat err.txt; }
 
 # A line over 64 KiB still being written when the ingest reaches the end
 # of the file: the next ingest starts at its beginning, so its tail (here

@@ -177,6 +177,23 @@ mkconfig ob.yaml 'rules:' '  - name: broken' '    kind: relay' "    pattern: 'un
 rs ob.yaml ingest -q o.log 2>err.txt
 eq "operator rule with a bad pattern: exit 3" "$?" 3
 grep -q "rule 'broken': bad pattern" err.txt && ok "bad pattern: named" || { notok "bad pattern message"; cat err.txt; }
+# A named group that is no field (a typo) would lose its value silently.
+mkconfig og.yaml 'rules:' '  - name: typo' '    kind: relay_denial' \
+    "    pattern: 'no relay for (?<ipaddr>[0-9.]+)'" '    contains: no relay for'
+rs og.yaml config check >out.txt 2>err.txt
+eq "operator rule with an unknown group: config check exits 3" "$?" 3
+grep -q "og.yaml:$(grep -n 'name: typo' og.yaml | cut -d: -f1): rule 'typo': the group 'ipaddr' is not a field (use ip," err.txt &&
+    ok "unknown group: named, with its line and the fields" || { notok "unknown group message"; cat err.txt; }
+# kind relay: 5xx a denial, 4xx a temporary one, any other code none.
+mkconfig ok.yaml 'rules:' '  - name: gate' '    kind: relay' '    contains: gate says' \
+    "    pattern: 'gate says (?<code>\\d{3}) for (?<ip>[0-9.]+)'"
+for c in 554 451 250 221; do
+	printf 'Nov 22 17:06:00 mx gate[9]: gate says %s for 192.0.2.7\n' "$c"
+done >gate.log
+rs ok.yaml ingest -q gate.log
+j=$(rs ok.yaml stats --json)
+eq "kind relay: 554 a denial, 451 a temporary one, 250 and 221 none" \
+    "$(jget "$j" events.relay_denial) $(jget "$j" events.relay_denial_temporary) $(jget "$j" events.other_reject)" "1 1 0"
 
 # On a terminal: a progress line and a summary; never an escape from a log.
 if command -v script >/dev/null; then

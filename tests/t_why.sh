@@ -162,3 +162,20 @@ eq "generated: probes flags the burst's IPs only" \
     "$(rs gen.yaml probes --json | grep -o '"ip": ' | wc -l)" \
     "$(sed -n '/"probe_bursts": {/,/}/p' "$G/isp-week.truth.json" |
     grep '"distinct_ips"' | grep -o '[0-9][0-9]*')"
+
+# Exim writes no reply code: none shown (null in JSON), never a code 0.
+mkconfig ex.yaml
+rs ex.yaml ingest -q "$S/exim/mainlog"
+j=$(rs ex.yaml why --json 127.0.0.10)
+eq "exim: a denial without a reply code has code null" \
+    "$(printf '%s\n' "$j" | grep -o '"code": [a-z0-9]*' | sort -u)" '"code": null'
+rs ex.yaml why 127.0.0.10 >why.txt
+grep -q '^denial #[0-9]*  .* ago)  exim$' why.txt &&
+    ok "exim: the text names the MTA alone" || { notok "exim: text head"; head -3 why.txt; }
+# A log whose year is guessed ahead of today: "in", not "ago".
+mkconfig fut.yaml
+sed -n 3p "$S/exim/mainlog" | sed 's/^2026/2099/' >future.log
+rs fut.yaml ingest -q future.log
+rs fut.yaml why 127.0.0.10 >why.txt
+grep -q '^denial #[0-9]*  2099-11-22T17:10:56Z (UTC, in [0-9]*d [0-9]*h)' why.txt &&
+    ok "a denial dated ahead: 'in', not 'ago'" || { notok "future denial head"; head -3 why.txt; }
