@@ -356,7 +356,7 @@ ingest_one(struct ingest *in, const char *path)
 	char	*cause = NULL;
 	const char *head;
 	size_t	 hlen;
-	int	 found, final, rc, cut = 0;
+	int	 found, final, rc, cut = 0, closed = 0;
 	int64_t	 from = 0;
 	uint64_t lines0 = in->t.lines, ev0 = 0;
 	int	 k;
@@ -368,6 +368,7 @@ ingest_one(struct ingest *in, const char *path)
 reopen:
 	if (reader_open(&r, path, &cause) != 0)
 		goto fail;
+	r.stop = &stop_requested;	/* a signal ends a wait for input */
 	if (!r.is_stdin && fstat(r.fd, &sb) == 0)
 		mtime = sb.st_mtime;
 	parser_reset(in->p, (int64_t)(mtime ? mtime : time(NULL)));
@@ -432,12 +433,16 @@ reopen:
 			reader_close(&r);
 			while (!stop_requested && access(path, R_OK) != 0)
 				usleep(200 * 1000);
-			if (stop_requested)
+			if (stop_requested) {
+				closed = 1;	/* and counted */
 				break;
+			}
 			memset(&b, 0, sizeof(b));
 			goto reopen;
 		}
-		if (fstat(r.fd, &sb) == 0 && (int64_t)sb.st_size < r.pos) {
+		/* (A .gz is compared by what was read of it, not its text.) */
+		if (fstat(r.fd, &sb) == 0 &&
+		    (int64_t)sb.st_size < reader_disk_pos(&r)) {
 			/* Truncated in place (copytruncate): start over. */
 			if (finish(in, &b, &cause) != 0)
 				goto fail;
@@ -450,15 +455,18 @@ reopen:
 	}
 	if (finish(in, &b, &cause) != 0)
 		goto fail;
-	progress(in, &r, 1);
-	if (r.end > r.start && !r.is_stdin && r.z == NULL) {
-		in->t.held_back += r.end - r.start;
-		if (!in->quiet)
-			fprintf(stderr, "relayscope: %s: the last line has no "
-			    "newline yet (%zu bytes); it is read when it is "
-			    "complete\n", path, r.end - r.start);
+	if (!closed) {
+		progress(in, &r, 1);
+		if (r.end > r.start && !r.is_stdin && r.z == NULL) {
+			in->t.held_back += r.end - r.start;
+			if (!in->quiet)
+				fprintf(stderr, "relayscope: %s: the last line "
+				    "has no newline yet (%zu bytes); it is read "
+				    "when it is complete\n", path,
+				    r.end - r.start);
+		}
+		in->t.bytes += (uint64_t)(r.pos - from);
 	}
-	in->t.bytes += (uint64_t)(r.pos - from);
 	{
 		uint64_t ev1 = 0;
 

@@ -12,6 +12,7 @@
 #ifndef RS_INGEST_H
 #define RS_INGEST_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <zlib.h>
@@ -58,6 +59,8 @@ struct reader {
 	uint64_t	 quiet_lines;	/* newlines from there to quiet_end */
 	int		 quiet_open;	/* no literal up to quiet_end: the line
 					   it cuts is looked at afresh */
+	const volatile sig_atomic_t *stop; /* set: a read a signal interrupts
+					   gives up (else it is retried) */
 };
 
 int	 reader_open(struct reader *, const char *path, char **cause);

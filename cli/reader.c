@@ -68,7 +68,7 @@ raw_read(struct reader *r, char *p, size_t n)
 
 	do
 		got = read(r->fd, p, n);
-	while (got < 0 && errno == EINTR);
+	while (got < 0 && errno == EINTR && (r->stop == NULL || !*r->stop));
 	if (got < 0)
 		r->read_error = errno;
 	else

@@ -156,8 +156,12 @@ store_batch(struct writer *w, struct wbatch *b, char **cause)
 	w->src.offset = b->end;
 	w->src.lines += (int64_t)b->lines;
 	w->src.unmatched += (int64_t)b->unmatched;
-	if (store_checkpoint(w->st, &w->src, cause) != 0 ||
-	    store_commit(w->st, cause) != 0) {
+	if (store_checkpoint(w->st, &w->src, cause) != 0) {
+		w->src.lines -= (int64_t)b->lines;
+		w->src.unmatched -= (int64_t)b->unmatched;
+		goto fail;
+	}
+	if (store_commit(w->st, cause) != 0) {	/* rolled back */
 		w->src.lines -= (int64_t)b->lines;
 		w->src.unmatched -= (int64_t)b->unmatched;
 		return -1;

@@ -223,6 +223,14 @@ host_token(const char *s, size_t n)
 	return 1;
 }
 
+/* Exim's program name: exim, or Debian's exim4. */
+static int
+is_exim(const struct envelope *env)
+{
+	return (env->prog_len == 4 && memcmp(env->prog, "exim", 4) == 0) ||
+	    (env->prog_len == 5 && memcmp(env->prog, "exim4", 5) == 0);
+}
+
 /* Exim through syslog puts its own stamp and [pid] in the message. */
 static void
 exim_message(struct envelope *env)
@@ -311,9 +319,7 @@ after_time(const char *p, struct envelope *env, int allow_mainlog)
 		env->tag = env->msg = p;
 		return 0;
 	}
-	if (env->prog_len == 4 && memcmp(env->prog, "exim", 4) == 0)
-		exim_message(env);
-	else if (env->prog_len == 5 && memcmp(env->prog, "exim4", 5) == 0)
+	if (is_exim(env))
 		exim_message(env);
 	return 0;
 }
@@ -322,6 +328,7 @@ int
 envelope_parse(const char *line, size_t len, struct envelope *env)
 {
 	const char *p = line;
+	size_t	 rest;
 	int	 n, mon;
 
 	if (chclass['a'] == 0)
@@ -346,7 +353,12 @@ envelope_parse(const char *line, size_t len, struct envelope *env)
 				goto rfc5424;
 		}
 	}
-	if (p[0] == '@' && p[1] == '4' && len >= 26 && p[25] == ' ') {
+	/*
+	 * The line ends in a NUL at len: a byte further is only looked at
+	 * once every byte before it matched, or once rest says it is there.
+	 */
+	rest = len - (size_t)(p - line);
+	if (p[0] == '@' && p[1] == '4' && rest >= 26 && p[25] == ' ') {
 		uint64_t secs = 0;
 		uint32_t nano = 0;
 		int	 i, ok = 1;
@@ -372,7 +384,7 @@ envelope_parse(const char *line, size_t len, struct envelope *env)
 			return after_time(p + 26, env, 0);
 		}
 	}
-	if (isdig(p[0]) && isdig(p[3])) {
+	if (rest > 10 && isdig(p[0]) && isdig(p[3])) {
 		if (p[10] == 'T' && (n = iso(p, 'T', env)) > 0 &&
 		    p[n] == ' ')
 			return after_time(p + n + 1, env, 0);
@@ -457,7 +469,7 @@ rfc5424:
 			q += 3;
 		env->tag = f[1];
 		env->msg = q;
-		if (env->prog_len == 4 && memcmp(env->prog, "exim", 4) == 0)
+		if (is_exim(env))
 			exim_message(env);
 		return 0;
 	}

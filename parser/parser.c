@@ -1100,8 +1100,13 @@ parser_feed(struct parser *p, const char *line, size_t len, int64_t offset)
 			sendmail_join(p, r, text);
 			return;
 		}
-		if (env.exim_syslog && exim_twin(p, env.msg,
-		    len - (size_t)(env.msg - line))) {
+		/*
+		 * The twin has the same program, [pid] and Exim's own stamp:
+		 * from the tag on, the same text. A retry (another second,
+		 * another process) is an event of its own.
+		 */
+		if (env.exim_syslog && exim_twin(p, env.tag,
+		    len - (size_t)(env.tag - line))) {
 			p->st.exim_twins++;
 			return;
 		}

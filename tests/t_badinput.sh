@@ -167,3 +167,14 @@ eq "over-long line growing at the end: its tail is not an event" \
 # Lines stored: the two good ones around it (an over-long line is skipped).
 eq "over-long line growing at the end: its tail is not a line" \
     "$(stat1 grow.yaml lines_ingested)" 2
+
+# A short line that looks like the start of a date, ending exactly at the
+# end of the reader's 1 MiB buffer: the envelope is not looked for past
+# the line (the sanitizer build catches a read beyond it).
+i=0
+while [ $i -lt 10485 ]; do printf '%099d\n' 0; i=$((i + 1)); done | tr 0 x >edge.log
+printf '%066d\n2026-11-\n' 0 | tr 0 x >>edge.log
+eq "edge.log: the short line ends at 1 MiB" "$(wc -c <edge.log)" 1048576
+rs c.yaml rules test edge.log >edge.txt 2>&1
+eq "a short date-like line at the buffer's end: rules test completes" "$?" 0
+grep -q "10487 read" edge.txt && ok "edge.log: every line read" || { notok "edge.log: lines"; head -3 edge.txt; }

@@ -103,6 +103,21 @@ rs t.yaml ingest -q twins.log
 j=$(rs t.yaml stats --json)
 eq "exim syslog twin lines are one event" "$(jget "$j" relay_denial_by_mta.exim)" 1
 eq "identical postfix lines are two events" "$(jget "$j" relay_denial_by_mta.postfix)" 2
+# The same reject again a few lines on, from the same client but another
+# process and second, is a retry: an event of its own. A twin pair whose
+# syslog stamps straddle a second is still one; so is one of exim4's.
+mkconfig t2.yaml
+{
+	printf 'Nov 22 17:07:52 mx exim[16206]: 2026-11-22 17:07:52 %s\n' "$EX"
+	printf 'Nov 22 17:07:53 mx exim[16206]: 2026-11-22 17:07:52 %s\n' "$EX"
+	printf 'Nov 22 17:07:58 mx exim[16231]: 2026-11-22 17:07:58 %s\n' "$EX"
+	printf 'Nov 22 17:07:58 mx exim[16231]: 2026-11-22 17:07:58 %s\n' "$EX"
+	printf '<22>1 2026-11-22T17:08:00Z mx exim4 16240 - - 2026-11-22 17:08:00 %s\n' "$EX"
+	printf '<22>1 2026-11-22T17:08:00Z mx exim4 16240 - - 2026-11-22 17:08:00 %s\n' "$EX"
+} >retry.log
+rs t2.yaml ingest -q retry.log
+eq "exim: a retry is an event, each twin pair one (exim4's too)" \
+    "$(jget "$(rs t2.yaml stats --json)" relay_denial_by_mta.exim)" 3
 
 # Timestamps going backwards are counted, never fatal.
 printf 'Nov 22 17:10:00 mx postfix/smtpd[1]: %s\nNov 22 17:00:00 mx postfix/smtpd[1]: %s\n' "$MSG" "$MSG" >back.log

@@ -51,3 +51,62 @@ eq "follow: stops cleanly on SIGTERM" "$?" 0
 # Nothing twice: the rotated copies are known by their content.
 rs f.yaml ingest -q mail.log.1 mail.log
 eq "follow: rotated copies add nothing afterwards" "$(stat1 f.yaml events.relay_denial)" 9
+
+# SIGTERM while standard input (a pipe) has gone quiet: ingest stops at
+# once with what it read, rather than when the writer closes the pipe.
+mkconfig p.yaml
+mkfifo pipe
+( line 1; line 2; exec sleep 30 ) >pipe &
+wpid=$!
+"$BIN" --config p.yaml ingest -q - <pipe 2>pipe.err &
+pid=$!
+i=0
+while [ $i -lt 50 ] && [ "$(stat1 p.yaml events.relay_denial 2>/dev/null)" != 2 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+kill -TERM $pid
+i=0
+while [ $i -lt 15 ] && kill -0 $pid 2>/dev/null; do sleep 0.2; i=$((i + 1)); done
+if kill -0 $pid 2>/dev/null; then
+	notok "quiet pipe: SIGTERM did not stop ingest within 3 s"
+	kill -KILL $pid
+else
+	ok "quiet pipe: SIGTERM stops ingest at once"
+fi
+wait $pid
+kill $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+eq "quiet pipe: what it read is stored" "$(stat1 p.yaml events.relay_denial)" 2
+
+# --follow on a .gz: it cannot grow, and is not read again and again (the
+# bytes it reads stay put while it waits).
+mkconfig z.yaml
+i=0
+while [ $i -lt 20000 ]; do line $((i % 60)); i=$((i + 1)); done | gzip -c >big.gz
+"$BIN" --config z.yaml ingest -q --follow big.gz 2>z.err &
+pid=$!
+sleep 1.5
+r1=$(sed -n 's/^rchar: //p' /proc/$pid/io)
+sleep 1
+r2=$(sed -n 's/^rchar: //p' /proc/$pid/io)
+kill -TERM $pid
+wait $pid
+[ $((r2 - r1)) -lt "$(wc -c <big.gz)" ] && ok "follow .gz: not read again while it waits" ||
+    notok "follow .gz: read $((r2 - r1)) bytes in a second of waiting"
+eq "follow .gz: its lines stored once" "$(stat1 z.yaml events.relay_denial)" 20000
+
+# Stopped while waiting for a renamed file to come back: the summary
+# counts what was read once (no wrapped byte count).
+mkconfig w.yaml
+line 1 >w.log
+rs w.yaml ingest -q w.log
+line 2 >>w.log
+"$BIN" --config w.yaml ingest --json --follow w.log >w.json 2>w.err &
+pid=$!
+sleep 1
+mv w.log w.log.1
+sleep 1
+kill -INT $pid
+wait $pid
+eq "stopped while the file is away: bytes counted once" "$(jget "$(cat w.json)" bytes)" "$(line 2 | wc -c)"
