@@ -24,6 +24,7 @@
 
 #define BATCH_EVENTS 8192
 #define BATCH_SECONDS 1.0
+#define HOLD_SECONDS 3.0	/* the longest events are held back */
 #define MAX_WARNINGS 5
 
 static volatile sig_atomic_t stop_requested;
@@ -197,18 +198,49 @@ batch_lines(struct batch *b, uint64_t n, int64_t end)
 	b->end = end;
 }
 
-/* Hands the events ready over; commits when the batch is due. */
+/*
+ * Hands the events ready over; commits when the batch is due, at a line
+ * where nothing is held back (parser_settled). Held events are let go
+ * (a Sendmail denial then has no sender) when there are more than a
+ * batch of them, or when no such line came for HOLD_SECONDS: a log of
+ * Sendmail rejects alone (or a busy one) may have none for long.
+ */
 static int
 settle(struct ingest *in, struct reader *r, struct batch *b, char **cause)
 {
 	drain(in, b);
-	if (parser_settled(in->p) && batch_due(b)) {
-		if (commit(in, b, cause) != 0)
-			return -1;
-		refresh_totals(in);
-		progress(in, r, 0);
+	if (parser_held(in->p) > BATCH_EVENTS) {
+		parser_flush(in->p);
+		drain(in, b);
 	}
+	if (!batch_due(b))
+		return 0;
+	if (!parser_settled(in->p)) {
+		if (now_mono() - b->opened < HOLD_SECONDS)
+			return 0;
+		parser_flush(in->p);
+		drain(in, b);
+	}
+	if (commit(in, b, cause) != 0)
+		return -1;
+	refresh_totals(in);
+	progress(in, r, 0);
 	return 0;
+}
+
+/*
+ * Caught up with a file being written, or a quiet pipe: commits what is
+ * there, but gives a held Sendmail denial HOLD_SECONDS for its from= line
+ * (written when the client's session ends) before it goes without.
+ */
+static int
+caught_up(struct ingest *in, struct batch *b, char **cause)
+{
+	drain(in, b);
+	if (!parser_settled(in->p) && (b->n > 0 || b->lines > 0) &&
+	    now_mono() - b->opened < HOLD_SECONDS)
+		return writer_sync(in->w, cause);
+	return finish(in, b, cause);
 }
 
 /*
@@ -268,13 +300,19 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		if (rc == 2) {
 			/*
 			 * A pipe went quiet: never hold the write lock while
-			 * waiting for input. Give a second for the rest of a
-			 * burst, then commit what we have: caught up, build
+			 * waiting for input. What came a second ago or more
+			 * is committed now (a steady trickle is never quiet
+			 * for a second). Then give a second for the rest of a
+			 * burst, and commit what we have: caught up, build
 			 * what a bulk load left to its end.
 			 */
+			if ((b->n || b->lines) && now_mono() - b->opened >=
+			    BATCH_SECONDS && caught_up(in, b, cause) != 0)
+				return -1;
 			if (!reader_ready(r, 1000) && ((b->n || b->lines ?
-			    finish(in, b, cause) : writer_sync(in->w, cause)) !=
-			    0 || store_build_indexes(in->st, cause) != 0))
+			    caught_up(in, b, cause) : writer_sync(in->w,
+			    cause)) != 0 || store_build_indexes(in->st,
+			    cause) != 0))
 				return -1;
 			r->idle_check = 0;
 			continue;
@@ -414,7 +452,7 @@ reopen:
 		if (!in->follow || stop_requested || r.is_stdin)
 			break;
 		/* Following: commit what we have, then watch the path. */
-		if (finish(in, &b, &cause) != 0)
+		if (caught_up(in, &b, &cause) != 0)
 			goto fail;
 		/* Caught up: build what a bulk load left, not on the next line. */
 		if (store_build_indexes(in->st, &cause) != 0)

@@ -1171,6 +1171,12 @@ parser_settled(const struct parser *p)
 	return p->qlen == 0 && p->twin_await == 0;
 }
 
+size_t
+parser_held(const struct parser *p)
+{
+	return p->qlen;
+}
+
 const struct parser_stats *
 parser_get_stats(const struct parser *p)
 {

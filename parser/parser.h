@@ -158,6 +158,8 @@ uint64_t parser_feed_quiet(struct parser *, const char *text, size_t len,
 const struct event *parser_next(struct parser *);
 void	 parser_flush(struct parser *);
 int	 parser_settled(const struct parser *);
+/* How many events are held back (waiting, or queued behind one). */
+size_t	 parser_held(const struct parser *);
 const struct parser_stats *parser_get_stats(const struct parser *);
 
 /*

@@ -110,3 +110,71 @@ sleep 1
 kill -INT $pid
 wait $pid
 eq "stopped while the file is away: bytes counted once" "$(jget "$(cat w.json)" bytes)" "$(line 2 | wc -c)"
+
+# Sendmail writes a denial's from= line when the client's session ends:
+# followed, the denial waits a few seconds for it, across a quiet spell.
+S=$ROOT/samples/logs/sendmail/mail.log
+mkconfig sm.yaml
+: >sm.log
+"$BIN" --config sm.yaml ingest -q --follow --year 2026 sm.log 2>sm.err &
+pid=$!
+sleep 0.5
+sed -n 4p "$S" >>sm.log
+sleep 1.2
+sed -n 5p "$S" >>sm.log
+i=0
+while [ $i -lt 40 ] && [ "$(stat1 sm.yaml events.relay_denial 2>/dev/null)" != 1 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+rs sm.yaml why --json 127.0.0.10 >sm.json
+eq "follow: a Sendmail denial gets the sender of a from= line a second later" \
+    "$(grep -o '"sender": "[^"]*"' sm.json | head -1)" '"sender": "joe@example.net"'
+
+# A stream of Sendmail rejects (their from= lines filtered out) is stored
+# as it comes, not held to its end: with more coming all the time, the
+# first are in the database within seconds.
+mkconfig sr.yaml
+rej=$(sed -n 4p "$S")
+mkfifo rpipe
+(
+	i=0
+	while [ $i -lt 200 ]; do echo "$rej"; i=$((i + 1)); done
+	i=0
+	while [ $i -lt 60 ]; do echo "$rej"; sleep 0.2; i=$((i + 1)); done
+) >rpipe &
+wpid=$!
+"$BIN" --config sr.yaml ingest -q --year 2026 - <rpipe 2>sr.err &
+pid=$!
+stored() { v=$(stat1 sr.yaml events.relay_denial 2>/dev/null); echo "${v:-0}"; }
+i=0
+while [ $i -lt 40 ] && [ "$(stored)" -lt 200 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+n=$(stored)
+kill -KILL $pid
+wait $pid 2>/dev/null
+kill $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+[ "$n" -ge 200 ] && ok "a stream of Sendmail rejects is committed as it comes ($n)" ||
+    notok "a stream of Sendmail rejects: $n stored after 8 s"
+
+# A pipe that never goes quiet for a second (a line every 0.2 s): what
+# came is still committed about every second.
+mkconfig tr.yaml
+mkfifo tpipe
+( i=0; while [ $i -lt 50 ]; do line $((i % 60)); sleep 0.2; i=$((i + 1)); done ) >tpipe &
+wpid=$!
+"$BIN" --config tr.yaml ingest -q - <tpipe 2>tr.err &
+pid=$!
+sleep 3
+v=$(stat1 tr.yaml events.relay_denial 2>/dev/null)
+kill -TERM $pid
+wait $pid
+kill $wpid 2>/dev/null
+wait $wpid 2>/dev/null
+[ "${v:-0}" -ge 5 ] && ok "a steady trickle on a pipe is committed as it comes (${v:-0} after 3 s)" ||
+    notok "a steady trickle on a pipe: ${v:-0} stored after 3 s"
