@@ -438,8 +438,28 @@ reopen:
 	if (!found || strcmp(b.src.name, "-") == 0)
 		copy_field(b.src.name, sizeof(b.src.name), path, strlen(path));
 	writer_source(in->w, &b.src);
-	if (found && reader_skip(&r, b.src.offset, &cause) != 0)
-		goto fail;
+	if (found && (rc = reader_skip(&r, b.src.offset, &cause)) != 0) {
+		if (rc < 0)
+			goto fail;
+		/*
+		 * Shorter than what was read from it: a copy made while the
+		 * file was still being written (copytruncate). Nothing new.
+		 */
+		if (!in->quiet) {
+			fprintf(stderr, "relayscope: ");
+			fput_sanitized(stderr, path, strlen(path));
+			fprintf(stderr, ": shorter than the %lld bytes already "
+			    "read from it (a copy cut short): nothing new\n",
+			    (long long)b.src.offset);
+		}
+		in->t.files_known++;
+		file_json(in, path, "already ingested", 0, 0, NULL);
+		reader_close(&r);
+		return 0;
+	}
+	/* Line numbers in messages go on from the lines already read. */
+	if (found)
+		r.lineno = b.src.lines;
 	from = r.pos;
 	b.end = b.src.offset;
 	final = 0;

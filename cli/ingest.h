@@ -67,7 +67,11 @@ int	 reader_open(struct reader *, const char *path, char **cause);
 void	 reader_close(struct reader *);
 /* Reads the first STORE_HEAD bytes (fewer at EOF) without consuming them. */
 int	 reader_head(struct reader *, const char **head, size_t *len);
-/* Moves forward to content offset off (lseek or read and discard). */
+/*
+ * Moves forward to content offset off (lseek or read and discard).
+ * Returns 0; 1 when the content ends before off (a copy cut short: all of
+ * it is behind off); -1 with a cause.
+ */
 int	 reader_skip(struct reader *, int64_t off, char **cause);
 /*
  * Next line: 1 with line, len and off set (and binary when the line holds

@@ -270,9 +270,7 @@ reader_skip(struct reader *r, int64_t off, char **cause)
 		return 0;
 	if (r->z == NULL && r->regular) {
 		if (off > r->size)
-			return set_cause(cause, "'%s' is shorter (%lld bytes) "
-			    "than what was stored from it (%lld)", r->name,
-			    (long long)r->size, (long long)off);
+			return 1;
 		if (lseek(r->fd, (off_t)off, SEEK_SET) == -1)
 			return set_cause(cause, "cannot seek in '%s': %s",
 			    r->name, strerror(errno));
@@ -291,9 +289,7 @@ reader_skip(struct reader *r, int64_t off, char **cause)
 				return set_cause(cause, "cannot read '%s': %s",
 				    r->name, reader_error(r));
 			if (n == 0)
-				return set_cause(cause, "'%s' ended before the "
-				    "offset already stored (%lld)", r->name,
-				    (long long)off);
+				return 1;
 			continue;
 		}
 		if ((int64_t)have > off - r->pos)

@@ -178,3 +178,13 @@ eq "edge.log: the short line ends at 1 MiB" "$(wc -c <edge.log)" 1048576
 rs c.yaml rules test edge.log >edge.txt 2>&1
 eq "a short date-like line at the buffer's end: rules test completes" "$?" 0
 grep -q "10487 read" edge.txt && ok "edge.log: every line read" || { notok "edge.log: lines"; head -3 edge.txt; }
+
+# Resumed: messages number lines from the file's start, not the resume.
+mkconfig rl.yaml
+i=0
+while [ $i -lt 20 ]; do good 1; i=$((i + 1)); done >resumed.log
+rs rl.yaml ingest -q resumed.log
+printf 'Nov 22 17:11:02 mx x\0y\n' >>resumed.log
+rs rl.yaml ingest resumed.log 2>err.txt >/dev/null
+grep -q "resumed.log:21: binary data" err.txt && ok "resumed: a bad line is named by its line in the file" ||
+    { notok "resumed: line number"; cat err.txt; }

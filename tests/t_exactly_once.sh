@@ -85,3 +85,19 @@ grep -q 'no newline' err.txt && ok "partial last line: said so" || notok "partia
 echo >>part.log
 rs p.yaml ingest -q part.log
 eq "partial last line: stored once complete" "$(stat1 p.yaml events.relay_denial)" 3
+
+# A copy shorter than what was read from its file (copytruncate copied it
+# while lines were still being written, and --follow read them): nothing
+# new, not an error.
+mkconfig sh.yaml
+i=0
+while [ $i -lt 40 ]; do printf 'Nov 22 17:%02d:00 mx postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.%d]: 554 5.7.1 <a@remote.example>: Relay access denied\n' $((i % 60)) $((i + 1)); i=$((i + 1)); done >long.log
+rs sh.yaml ingest -q long.log
+head -n 30 long.log >long.log.1
+gzip -c long.log.1 >long.log.2.gz
+rs sh.yaml ingest --json long.log.1 long.log.2.gz >sh.json 2>sh.err
+eq "a copy cut short: exit 0" "$?" 0
+eq "a copy cut short: already ingested, nothing new" \
+    "$(grep -o '"status":"[a-z ]*"' sh.json | sort -u) $(stat1 sh.yaml events.relay_denial)" '"status":"already ingested" 40'
+grep -q "long.log.1: shorter than the [0-9]* bytes already read from it" sh.err &&
+    ok "a copy cut short: said so" || { notok "a copy cut short: message"; cat sh.err; }
