@@ -191,7 +191,10 @@ static const char *const migrations[] = {
  * not in the migrations: a session that writes creates any that is
  * missing (see "Bulk loads"), so one dropped for a bulk load comes back
  * even after a crash. Meanwhile readers get the same answers, slower.
- * events_time takes its keys in order and is never dropped.
+ * events_time takes its keys in order and is never dropped. The others
+ * are built largest first: a background pass copies each into the file
+ * while the next builds, and what the last one leaves for the close to
+ * copy (and wait on the disk for) is small.
  */
 static const struct index {
 	const char	*name;
@@ -200,10 +203,10 @@ static const struct index {
 } indexes[] = {
 	{ "events_time", "events(time)", 0 },
 	{ "events_ip_time", "events(ip, time) WHERE ip IS NOT NULL", 1 },
+	{ "events_user_time", "events(user, time) WHERE user IS NOT NULL", 1 },
 	{ "events_sender", "events(sender) WHERE sender IS NOT NULL", 1 },
 	{ "events_rcpt_domain",
 	    "events(rcpt_domain) WHERE rcpt_domain IS NOT NULL", 1 },
-	{ "events_user_time", "events(user, time) WHERE user IS NOT NULL", 1 },
 };
 
 static int
@@ -521,7 +524,8 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 			c->due = 1;
 			pthread_cond_signal(&c->cv);
 		}
-	}
+	} else
+		c->due = 1;	/* another pass once this one is done */
 	pthread_mutex_unlock(&c->mu);
 	if (catch_up)
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
