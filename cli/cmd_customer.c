@@ -31,8 +31,8 @@ static const char customer_usage[] =
     "  --since T   only logins and denials at or after T: 2026-11-22,\n"
     "              2026-11-22T17:00:00Z, or a duration back from now (2h, 7d)\n"
     "  --until T   only those at or before T (a date alone: its end)\n"
-    "  --limit N   at most N IPs and N denials (default: 20 as text, all\n"
-    "              with --json)\n"
+    "  --limit N   at most N IPs and N denials; 0: all (default: 20 as\n"
+    "              text, all with --json)\n"
     "\n"
     "An unknown customer: it says so and exits 0 (--json: empty lists).\n";
 

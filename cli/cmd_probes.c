@@ -31,8 +31,8 @@ static const char probes_usage[] =
     "  --since T   only events at or after T: 2026-11-22,\n"
     "              2026-11-22T17:00:00Z, or a duration back from now (7d)\n"
     "  --until T   only events at or before T\n"
-    "  --limit N   at most N rows in each list (default: 20 as text, all\n"
-    "              with --json)\n"
+    "  --limit N   at most N rows in each list; 0: all (default: 20 as\n"
+    "              text, all with --json)\n"
     "\n"
     "With no --since/--until it covers the whole database.\n";
 
@@ -326,11 +326,13 @@ cmd_probes(struct cli *cli, int argc, char **argv)
 		sb_addf(&sb, ", \"ips_seen\": %zu}\n", sc.seen_ips);
 		fwrite(sb.buf, 1, sb.len, stdout);
 	} else {
+		char	 w[32];
+
+		fmt_duration(o.probe.window, w, sizeof(w));
 		printf("%zu of %zu IPs with relay denials or failed logins "
-		    "are probing (window %llds, %d attempts, %d domains, "
-		    "score %d)\n\n", sc.ips.n, sc.seen_ips,
-		    (long long)o.probe.window, o.probe.attempts,
-		    o.probe.domains, o.probe.score);
+		    "are probing (window %s, %d attempts, %d domains, "
+		    "score %d)\n\n", sc.ips.n, sc.seen_ips, w,
+		    o.probe.attempts, o.probe.domains, o.probe.score);
 		text_rows("probing IPs", &sc.ips, (size_t)q.limit, 0);
 		printf("\n");
 		text_rows("probing networks (/24, /48; more than one IP)",

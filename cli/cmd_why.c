@@ -31,7 +31,8 @@ static const char why_usage[] =
     "  --since T   only denials at or after T: 2026-11-22,\n"
     "              2026-11-22T17:00:00Z, or a duration back from now (2h, 7d)\n"
     "  --until T   only denials at or before T (a date alone: its end)\n"
-    "  --limit N   at most N denials (default: 20 as text, all with --json)\n"
+    "  --limit N   at most N denials; 0: all (default: 20 as text, all\n"
+    "              with --json)\n"
     "\n"
     "With no match it says so and exits 0 (--json: {\"denials\": []}).\n"
     "Times are UTC. The settings (local_domains, relay_networks, popauth,\n"
@@ -853,6 +854,15 @@ cmd_why(struct cli *cli, int argc, char **argv)
 	    argc, argv, &q)) >= 0)
 		return rc;
 	rc = EXIT_FAIL;
+	if (strchr(q.arg, '/') != NULL && strchr(q.arg, '@') == NULL) {
+		struct cidr net;
+
+		if (cidr_parse(q.arg, &net, NULL) == 0) {
+			cli_error("why: '%s' is a network: give one IP of it "
+			    "(probes lists the networks that probe)", q.arg);
+			return EXIT_USAGE;
+		}
+	}
 	if (classify(q.arg, ip, &how) != 0) {
 		cli_error("why: give an IP, an address, a user or an event id");
 		fputs(why_usage, stderr);

@@ -65,7 +65,7 @@ eq "probes --json: unflagged with the defaults" \
 eq "probes --json: flagged with domains: 3" \
     "$(rs dom3.yaml probes --json | grep -c '"ip": "192.0.2.5", "score": 100, "flagged": true')" 1
 case $(rs dom3.yaml probes) in
-*"window 3600s, 10 attempts, 3 domains, score 100"*)
+*"window 1h, 10 attempts, 3 domains, score 100"*)
 	ok "probes: the text names the thresholds in effect" ;;
 *)	notok "probes: the text names the thresholds in effect" ;;
 esac

@@ -179,3 +179,12 @@ rs fut.yaml ingest -q future.log
 rs fut.yaml why 127.0.0.10 >why.txt
 grep -q '^denial #[0-9]*  2099-11-22T17:10:56Z (UTC, in [0-9]*d [0-9]*h)' why.txt &&
     ok "a denial dated ahead: 'in', not 'ago'" || { notok "future denial head"; head -3 why.txt; }
+
+# A network is not one client: why says so; probes names its window as
+# the config does.
+rs ex.yaml why 127.0.0.0/24 >/dev/null 2>err.txt
+eq "why NETWORK: a usage error" "$?" 2
+grep -q "'127.0.0.0/24' is a network: give one IP of it" err.txt &&
+    ok "why NETWORK: says what to give" || { notok "why NETWORK message"; cat err.txt; }
+rs ex.yaml probes | head -1 | grep -q "(window 1h, " &&
+    ok "probes: the window as a duration" || { notok "probes window"; rs ex.yaml probes | head -1; }
