@@ -737,6 +737,7 @@ cfg_rule(struct cfg_ctx *c, const yaml_node_t *item, struct config *cfg,
 	if (cfg_strdup(c, v[CFG_RULE_PATTERN], "'rules.pattern'",
 	    "a PCRE2 expression", &r->pattern) != 0)
 		return -1;
+	r->pattern_line = (int)v[CFG_RULE_PATTERN]->start_mark.line + 1;
 	if (cfg_rule_opt(c, v[CFG_RULE_CONTAINS], "'rules.contains'",
 	    "a literal text", &r->contains) != 0)
 		return -1;

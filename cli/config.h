@@ -32,6 +32,7 @@ struct config_rule {
 				   dovecot, ... (default "other") */
 	char	*service;	/* optional default service (pop3, imap, ...) */
 	int	 line;		/* where it stands in the file, for messages */
+	int	 pattern_line;	/* where its pattern does */
 };
 
 struct config_source {

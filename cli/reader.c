@@ -431,11 +431,20 @@ cli_open_parser(const struct config *cfg, int year, int64_t ref_time,
 		char	*c, *named;
 		int	 line = 0;
 
-		/* "rule 'NAME': ...": the line of that rule in the file. */
+		/*
+		 * "rule 'NAME': ...": the line of that rule in the file, or
+		 * of its pattern when that is what is wrong.
+		 */
 		for (i = 0; i < cfg->n_rules && line == 0; i++) {
+			size_t	 n;
+
 			named = xasprintf("rule '%s':", cfg->rules[i].name);
-			if (strncmp(*cause, named, strlen(named)) == 0)
-				line = cfg->rules[i].line;
+			n = strlen(named);
+			if (strncmp(*cause, named, n) == 0)
+				line = strncmp(*cause + n, " bad pattern", 12) == 0 ||
+				    strncmp(*cause + n, " the group", 10) == 0 ?
+				    cfg->rules[i].pattern_line :
+				    cfg->rules[i].line;
 			free(named);
 		}
 		c = line > 0 ? xasprintf("%s:%d: %s", cfg->path, line, *cause) :

@@ -111,12 +111,12 @@ for cont in '' '    contains: fo'; do
 	rm -f on.db on.db-wal on.db-shm
 done
 # config check compiles the operator's rules as ingest does: a bad pattern
-# is an error that names the file and the line of the rule (its "- name").
+# is an error that names the file and the line of the pattern.
 mkconfig bp.yaml 'rules:' '  - name: isp-bad' '    kind: relay' \
     "    pattern: 'refused (?<ip>[0-9.]+'" '    contains: refused'
 rs bp.yaml config check >/dev/null 2>err.txt
 eq "config check: a pattern that does not compile: exit 3" "$?" 3
-grep -q "bp.yaml:5: rule 'isp-bad': bad pattern" err.txt &&
+grep -q "bp.yaml:$(grep -n 'pattern:' bp.yaml | cut -d: -f1): rule 'isp-bad': bad pattern" err.txt &&
     ok "config check: the bad pattern's file and line" ||
     notok "config check: bad pattern message ($(cat err.txt))"
 
@@ -182,7 +182,7 @@ mkconfig og.yaml 'rules:' '  - name: typo' '    kind: relay_denial' \
     "    pattern: 'no relay for (?<ipaddr>[0-9.]+)'" '    contains: no relay for'
 rs og.yaml config check >out.txt 2>err.txt
 eq "operator rule with an unknown group: config check exits 3" "$?" 3
-grep -q "og.yaml:$(grep -n 'name: typo' og.yaml | cut -d: -f1): rule 'typo': the group 'ipaddr' is not a field (use ip," err.txt &&
+grep -q "og.yaml:$(grep -n 'pattern:' og.yaml | cut -d: -f1): rule 'typo': the group 'ipaddr' is not a field (use ip," err.txt &&
     ok "unknown group: named, with its line and the fields" || { notok "unknown group message"; cat err.txt; }
 # kind relay: 5xx a denial, 4xx a temporary one, any other code none.
 mkconfig ok.yaml 'rules:' '  - name: gate' '    kind: relay' '    contains: gate says' \
