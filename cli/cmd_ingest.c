@@ -255,7 +255,7 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 	size_t	 len;
 	int64_t	 off;
 	int	 rc = 0;
-	uint64_t too_long = r->too_long;
+	uint64_t too_long = r->too_long, done = r->too_long_done;
 
 	r->idle_check = 1;
 	while (!stop_requested) {
@@ -320,6 +320,11 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		if (rc < 0)
 			break;
 		r->idle_check = 1;
+		/* Over-long lines skipped before this one are lines read. */
+		if (r->too_long_done != done) {
+			batch_lines(b, r->too_long_done - done, r->pos);
+			done = r->too_long_done;
+		}
 		batch_lines(b, 1, r->pos);
 		if (r->too_long != too_long) {
 			/* The reader skipped over-long lines before this one. */
@@ -344,6 +349,8 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		warn_line(in, r, r->lineno, in->t.too_long,
 		    "line longer than 64 KiB skipped");
 	}
+	if (r->too_long_done != done)
+		batch_lines(b, r->too_long_done - done, r->pos);
 	/* Inside an over-long line still being written: resume at its start. */
 	b->end = r->skipping ? r->skip_from : r->pos;
 	if (rc < 0 && !stop_requested) {

@@ -44,6 +44,8 @@ struct reader {
 					   never lies inside it */
 	int64_t		 lineno;	/* lines yielded or skipped so far */
 	uint64_t	 too_long;
+	uint64_t	 too_long_done;	/* of them, those read to their end
+					   (counted as lines read) */
 	int		 read_error;	/* errno of a failed read */
 	int		 zerr;		/* why gzip content failed: Z_CUT,
 					   Z_BAD (then read_error is EIO) */

@@ -320,11 +320,14 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 			r->skipping = 0;
 			r->binary = r->nul != 0 && r->nul <= r->pos;
 			next_nul(r);
-			if (skip)
+			if (skip) {
+				r->too_long_done++;
 				continue;	/* the tail of a long line */
+			}
 			r->lineno++;
 			if (n > READER_MAX_LINE) {
 				r->too_long++;
+				r->too_long_done++;
 				continue;
 			}
 			if (n > 0 && s[n - 1] == '\r')
@@ -367,6 +370,7 @@ reader_line(struct reader *r, char **line, size_t *len, int64_t *off,
 				r->start += have;
 				r->pos += (int64_t)have;
 				r->skipping = 0;
+				r->too_long_done++;
 				next_nul(r);
 				return 0;
 			}

@@ -164,9 +164,10 @@ rs grow.yaml ingest -q grow.log 2>/dev/null
 rs grow.yaml ingest -q grow.log 2>/dev/null
 eq "over-long line growing at the end: its tail is not an event" \
     "$(stat1 grow.yaml events.relay_denial)" 2
-# Lines stored: the two good ones around it (an over-long line is skipped).
+# Lines read: the good ones around it, and the over-long line once (it is
+# skipped, but read), never its tail on its own.
 eq "over-long line growing at the end: its tail is not a line" \
-    "$(stat1 grow.yaml lines_ingested)" 2
+    "$(stat1 grow.yaml lines_ingested)" 3
 
 # A short line that looks like the start of a date, ending exactly at the
 # end of the reader's 1 MiB buffer: the envelope is not looked for past
@@ -179,11 +180,18 @@ rs c.yaml rules test edge.log >edge.txt 2>&1
 eq "a short date-like line at the buffer's end: rules test completes" "$?" 0
 grep -q "10487 read" edge.txt && ok "edge.log: every line read" || { notok "edge.log: lines"; head -3 edge.txt; }
 
-# Resumed: messages number lines from the file's start, not the resume.
+# Resumed: messages number lines from the file's start, not the resume
+# (an over-long line among them is a line read too).
 mkconfig rl.yaml
 i=0
-while [ $i -lt 20 ]; do good 1; i=$((i + 1)); done >resumed.log
-rs rl.yaml ingest -q resumed.log
+while [ $i -lt 19 ]; do
+	good 1
+	[ $i = 9 ] && { head -c 70000 /dev/zero | tr '\0' x; echo; }
+	i=$((i + 1))
+done >resumed.log
+out=$(rs rl.yaml ingest --json resumed.log 2>/dev/null)
+eq "an over-long line is a line read (and counted as too long)" \
+    "$(jget "$out" lines) $(jget "$out" skipped.too_long)" "20 1"
 printf 'Nov 22 17:11:02 mx x\0y\n' >>resumed.log
 rs rl.yaml ingest resumed.log 2>err.txt >/dev/null
 grep -q "resumed.log:21: binary data" err.txt && ok "resumed: a bad line is named by its line in the file" ||
