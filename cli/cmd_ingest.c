@@ -91,6 +91,24 @@ warn_line(struct ingest *in, struct reader *r, int64_t lineno,
 	    "");
 }
 
+/*
+ * Counts the over-long lines the reader skipped since *seen, and names
+ * each: they are the lines up to last, one after another.
+ */
+static void
+warn_too_long(struct ingest *in, struct reader *r, uint64_t *seen,
+    int64_t last)
+{
+	uint64_t k;
+
+	for (k = r->too_long - *seen; k > 0; k--) {
+		in->t.too_long++;
+		warn_line(in, r, last - (int64_t)k + 1, in->t.too_long,
+		    "line longer than 64 KiB skipped");
+	}
+	*seen = r->too_long;
+}
+
 static void
 progress(struct ingest *in, struct reader *r, int done)
 {
@@ -326,13 +344,8 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 			done = r->too_long_done;
 		}
 		batch_lines(b, 1, r->pos);
-		if (r->too_long != too_long) {
-			/* The reader skipped over-long lines before this one. */
-			in->t.too_long += r->too_long - too_long;
-			too_long = r->too_long;
-			warn_line(in, r, r->lineno - 1, in->t.too_long,
-			    "line longer than 64 KiB skipped");
-		}
+		/* The reader skipped over-long lines right before this one. */
+		warn_too_long(in, r, &too_long, r->lineno - 1);
 		if (r->binary) {
 			in->t.binary++;
 			warn_line(in, r, r->lineno, in->t.binary,
@@ -344,11 +357,7 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		if (settle(in, r, b, cause) != 0)
 			return -1;
 	}
-	if (r->too_long != too_long) {
-		in->t.too_long += r->too_long - too_long;
-		warn_line(in, r, r->lineno, in->t.too_long,
-		    "line longer than 64 KiB skipped");
-	}
+	warn_too_long(in, r, &too_long, r->lineno);
 	if (r->too_long_done != done)
 		batch_lines(b, r->too_long_done - done, r->pos);
 	/* Inside an over-long line still being written: resume at its start. */

@@ -196,3 +196,10 @@ printf 'Nov 22 17:11:02 mx x\0y\n' >>resumed.log
 rs rl.yaml ingest resumed.log 2>err.txt >/dev/null
 grep -q "resumed.log:21: binary data" err.txt && ok "resumed: a bad line is named by its line in the file" ||
     { notok "resumed: line number"; cat err.txt; }
+
+# Over-long lines one after another: each is named.
+mkconfig ll.yaml
+{ good 1; head -c 70000 /dev/zero | tr '\0' x; echo; head -c 70000 /dev/zero | tr '\0' y; echo; good 2; } >twolong.log
+rs ll.yaml ingest twolong.log >/dev/null 2>err.txt
+eq "two over-long lines in a row: each named" \
+    "$(grep -o 'twolong.log:[0-9]*: line longer than 64 KiB skipped' err.txt | cut -d: -f2 | tr '\n' ' ')" "2 3 "
