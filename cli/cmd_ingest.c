@@ -91,22 +91,27 @@ warn_line(struct ingest *in, struct reader *r, int64_t lineno,
 	    "");
 }
 
-/*
- * Counts the over-long lines the reader skipped since *seen, and names
- * each: they are the lines up to last, one after another.
- */
+/* A note about a file as a whole (not one of its lines). */
 static void
-warn_too_long(struct ingest *in, struct reader *r, uint64_t *seen,
-    int64_t last)
+note_file(struct ingest *in, const char *path, const char *what)
 {
-	uint64_t k;
+	if (in->quiet)
+		return;
+	fprintf(stderr, "relayscope: ");
+	fput_sanitized(stderr, path, strlen(path));
+	fprintf(stderr, ": %s\n", what);
+}
 
-	for (k = r->too_long - *seen; k > 0; k--) {
-		in->t.too_long++;
-		warn_line(in, r, last - (int64_t)k + 1, in->t.too_long,
-		    "line longer than 64 KiB skipped");
-	}
-	*seen = r->too_long;
+/* Events stored so far in this run. */
+static uint64_t
+events_stored(const struct ingest *in)
+{
+	uint64_t n = 0;
+	int	 k;
+
+	for (k = 1; k < EV__COUNT; k++)	/* EV_NONE is never stored */
+		n += in->t.events[k];
+	return n;
 }
 
 static void
@@ -261,6 +266,35 @@ caught_up(struct ingest *in, struct batch *b, char **cause)
 	return finish(in, b, cause);
 }
 
+/* The over-long lines the reader skipped, as far as pump() has seen. */
+struct long_seen {
+	uint64_t	 warned;	/* of reader.too_long */
+	uint64_t	 counted;	/* of reader.too_long_done */
+};
+
+/*
+ * Over-long lines skipped since the last call: each named in a warning
+ * (they are the lines up to last, one after another), and those read to
+ * their end counted as lines read.
+ */
+static void
+long_lines(struct ingest *in, struct reader *r, struct batch *b,
+    struct long_seen *seen, int64_t last)
+{
+	uint64_t k;
+
+	for (k = r->too_long - seen->warned; k > 0; k--) {
+		in->t.too_long++;
+		warn_line(in, r, last - (int64_t)k + 1, in->t.too_long,
+		    "line longer than 64 KiB skipped");
+	}
+	seen->warned = r->too_long;
+	if (r->too_long_done != seen->counted) {
+		batch_lines(b, r->too_long_done - seen->counted, r->pos);
+		seen->counted = r->too_long_done;
+	}
+}
+
 /*
  * Reads lines until EOF (or, following, until nothing new is there), storing
  * events and committing at safe points. Returns 0, or -1 with a cause.
@@ -273,7 +307,7 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 	size_t	 len;
 	int64_t	 off;
 	int	 rc = 0;
-	uint64_t too_long = r->too_long, done = r->too_long_done;
+	struct long_seen seen = { r->too_long, r->too_long_done };
 
 	r->idle_check = 1;
 	while (!stop_requested) {
@@ -338,14 +372,9 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		if (rc < 0)
 			break;
 		r->idle_check = 1;
-		/* Over-long lines skipped before this one are lines read. */
-		if (r->too_long_done != done) {
-			batch_lines(b, r->too_long_done - done, r->pos);
-			done = r->too_long_done;
-		}
+		/* Over-long lines the reader skipped right before this one. */
+		long_lines(in, r, b, &seen, r->lineno - 1);
 		batch_lines(b, 1, r->pos);
-		/* The reader skipped over-long lines right before this one. */
-		warn_too_long(in, r, &too_long, r->lineno - 1);
 		if (r->binary) {
 			in->t.binary++;
 			warn_line(in, r, r->lineno, in->t.binary,
@@ -357,9 +386,7 @@ pump(struct ingest *in, struct reader *r, struct batch *b, int final,
 		if (settle(in, r, b, cause) != 0)
 			return -1;
 	}
-	warn_too_long(in, r, &too_long, r->lineno);
-	if (r->too_long_done != done)
-		batch_lines(b, r->too_long_done - done, r->pos);
+	long_lines(in, r, b, &seen, r->lineno);
 	/* Inside an over-long line still being written: resume at its start. */
 	b->end = r->skipping ? r->skip_from : r->pos;
 	if (rc < 0 && !stop_requested) {
@@ -412,12 +439,9 @@ ingest_one(struct ingest *in, const char *path)
 	size_t	 hlen;
 	int	 found, final, rc, cut = 0, closed = 0;
 	int64_t	 from = 0;
-	uint64_t lines0 = in->t.lines, ev0 = 0;
-	int	 k;
+	uint64_t lines0 = in->t.lines, ev0 = events_stored(in);
 	time_t	 mtime = 0;
 
-	for (k = 0; k < EV__COUNT; k++)
-		ev0 += in->t.events[k];
 	memset(&b, 0, sizeof(b));
 reopen:
 	if (reader_open(&r, path, &cause) != 0)
@@ -461,12 +485,13 @@ reopen:
 		 * Shorter than what was read from it: a copy made while the
 		 * file was still being written (copytruncate). Nothing new.
 		 */
-		if (!in->quiet) {
-			fprintf(stderr, "relayscope: ");
-			fput_sanitized(stderr, path, strlen(path));
-			fprintf(stderr, ": shorter than the %lld bytes already "
-			    "read from it (a copy cut short): nothing new\n",
-			    (long long)b.src.offset);
+		{
+			char	*what = xasprintf("shorter than the %lld bytes "
+			    "already read from it (a copy cut short): nothing "
+			    "new", (long long)b.src.offset);
+
+			note_file(in, path, what);
+			free(what);
 		}
 		in->t.files_known++;
 		file_json(in, path, "already ingested", 0, 0, NULL);
@@ -532,28 +557,23 @@ reopen:
 	if (!closed) {
 		progress(in, &r, 1);
 		if (r.end > r.start && !r.is_stdin && r.z == NULL) {
+			char	*what = xasprintf("the last line has no newline "
+			    "yet (%zu bytes); it is read when it is complete",
+			    r.end - r.start);
+
 			in->t.held_back += r.end - r.start;
-			if (!in->quiet)
-				fprintf(stderr, "relayscope: %s: the last line "
-				    "has no newline yet (%zu bytes); it is read "
-				    "when it is complete\n", path,
-				    r.end - r.start);
+			note_file(in, path, what);
+			free(what);
 		}
 		in->t.bytes += (uint64_t)(r.pos - from);
 	}
-	{
-		uint64_t ev1 = 0;
-
-		for (k = 0; k < EV__COUNT; k++)
-			ev1 += in->t.events[k];
-		if (found && in->t.lines == lines0)
-			in->t.files_known++;
-		else
-			in->t.files_ok++;
-		file_json(in, path, found && in->t.lines == lines0 ?
-		    "already ingested" : "ingested", in->t.lines - lines0,
-		    ev1 - ev0, NULL);
-	}
+	if (found && in->t.lines == lines0)
+		in->t.files_known++;
+	else
+		in->t.files_ok++;
+	file_json(in, path, found && in->t.lines == lines0 ?
+	    "already ingested" : "ingested", in->t.lines - lines0,
+	    events_stored(in) - ev0, NULL);
 	reader_close(&r);
 	return 0;
 fail:
@@ -584,19 +604,13 @@ fail:
 		;
 	if (in->progress)
 		fputs("\r\033[K", stderr);
-	{
-		uint64_t ev1 = 0;
-
-		for (k = 0; k < EV__COUNT; k++)
-			ev1 += in->t.events[k];
-		if (cut)
-			cli_error("%s (the %llu lines before it are stored)",
-			    cause, (unsigned long long)(in->t.lines - lines0));
-		else
-			cli_error("%s", cause ? cause : "ingest failed");
-		file_json(in, path, "failed", in->t.lines - lines0, ev1 - ev0,
-		    cause);
-	}
+	if (cut)
+		cli_error("%s (the %llu lines before it are stored)", cause,
+		    (unsigned long long)(in->t.lines - lines0));
+	else
+		cli_error("%s", cause ? cause : "ingest failed");
+	file_json(in, path, "failed", in->t.lines - lines0,
+	    events_stored(in) - ev0, cause);
 	free(cause);
 	in->t.files_failed++;
 	if (r.buf != NULL)
@@ -609,15 +623,13 @@ summary(struct ingest *in)
 {
 	const struct parser_stats *ps = parser_get_stats(in->p);
 	double	 el = now_mono() - in->started;
-	uint64_t total = 0;
+	uint64_t total = events_stored(in);
 	int	 k;
 
 	in->t.suspicious = ps->unmatched_suspicious;
 	in->t.no_timestamp = ps->no_envelope;
 	in->t.exim_twins = ps->exim_twins;
 	in->t.backwards = ps->time_backwards;
-	for (k = 1; k < EV__COUNT; k++)
-		total += in->t.events[k];
 	if (in->json) {
 		struct strbuf sb;
 

@@ -21,8 +21,8 @@
 #include "../parser/parser.h"
 
 #define READER_MAX_LINE (64 * 1024)
-#define Z_CUT	1	/* gzip content that ends early */
-#define Z_BAD	2	/* gzip content that is not valid */
+#define READER_GZ_CUT	1	/* gzip content that ends early */
+#define READER_GZ_BAD	2	/* gzip content that is not valid */
 
 struct reader {
 	char		*name;		/* as given, "-" for stdin */
@@ -47,8 +47,9 @@ struct reader {
 	uint64_t	 too_long_done;	/* of them, those read to their end
 					   (counted as lines read) */
 	int		 read_error;	/* errno of a failed read */
-	int		 zerr;		/* why gzip content failed: Z_CUT,
-					   Z_BAD (then read_error is EIO) */
+	int		 zerr;		/* why gzip content failed:
+					   READER_GZ_CUT or READER_GZ_BAD
+					   (then read_error is EIO) */
 	int		 idle_check;	/* reader_line returns 2 when a pipe
 					   has nothing to read yet */
 	int64_t		 nul;		/* 1 + content offset of the first NUL

@@ -102,7 +102,7 @@ inflate_read(struct reader *r, char *p, size_t n)
 				r->zeof = 1;
 				if (r->zmid) {
 					r->read_error = EIO;
-					r->zerr = Z_CUT;
+					r->zerr = READER_GZ_CUT;
 					return -1;
 				}
 				return 0;
@@ -116,12 +116,12 @@ inflate_read(struct reader *r, char *p, size_t n)
 			r->zmid = 0;
 			if (inflateReset(z) != Z_OK) {
 				r->read_error = EIO;
-				r->zerr = Z_BAD;
+				r->zerr = READER_GZ_BAD;
 				return -1;
 			}
 		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
 			r->read_error = EIO;
-			r->zerr = Z_BAD;
+			r->zerr = READER_GZ_BAD;
 			return -1;
 		}
 	}
@@ -436,19 +436,14 @@ cli_open_parser(const struct config *cfg, int year, int64_t ref_time,
 		int	 line = 0;
 
 		/*
-		 * "rule 'NAME': ...": the line of that rule in the file, or
-		 * of its pattern when that is what is wrong.
+		 * "rule 'NAME': ...": the line of that rule's pattern in the
+		 * file. The config has checked all else of a rule (kind,
+		 * name), so what the parser refuses is the pattern.
 		 */
 		for (i = 0; i < cfg->n_rules && line == 0; i++) {
-			size_t	 n;
-
 			named = xasprintf("rule '%s':", cfg->rules[i].name);
-			n = strlen(named);
-			if (strncmp(*cause, named, n) == 0)
-				line = strncmp(*cause + n, " bad pattern", 12) == 0 ||
-				    strncmp(*cause + n, " the group", 10) == 0 ?
-				    cfg->rules[i].pattern_line :
-				    cfg->rules[i].line;
+			if (strncmp(*cause, named, strlen(named)) == 0)
+				line = cfg->rules[i].pattern_line;
 			free(named);
 		}
 		c = line > 0 ? xasprintf("%s:%d: %s", cfg->path, line, *cause) :
@@ -464,10 +459,10 @@ const char *
 reader_error(const struct reader *r)
 {
 	switch (r->zerr) {
-	case Z_CUT:
+	case READER_GZ_CUT:
 		return "the gzip data ends early (a file cut short, or one "
 		    "still being compressed): run again once it is whole";
-	case Z_BAD:
+	case READER_GZ_BAD:
 		return "the gzip data is damaged (or this is not gzip after "
 		    "its first two bytes)";
 	}

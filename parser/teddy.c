@@ -238,15 +238,21 @@ newlines(const char *s, size_t n)
 }
 
 /*
- * The newlines before a literal found at pos, given nls, those before the
- * block at i (a literal found may start in the block before).
+ * What a find returns: where the literal starts, from at (1 + that place,
+ * or 0: none, then len), and in *nl the newlines before it, given nls,
+ * those before the block at i (a literal found may start in the block
+ * before).
  */
-static void
-lines_to(uint64_t *nl, uint64_t nls, const char *text, size_t i, size_t pos)
+static size_t
+found(size_t at, size_t len, const char *text, size_t i, uint64_t nls,
+    uint64_t *nl)
 {
+	size_t	 pos = at != 0 ? at - 1 : len;
+
 	if (nl != NULL)
 		*nl = pos >= i ? nls + newlines(text + i, pos - i) :
 		    nls - newlines(text + pos, i - pos);
+	return pos;
 }
 
 /*
@@ -380,19 +386,15 @@ find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all,
 			at = check_block(t, text, len, 0, CANDIDATES(pad), 0,
 			    all);
 		}
-		at = at != 0 ? at - 1 : len;
-		lines_to(nl, 0, text, 0, at);
-		return at;
+		return found(at, len, text, 0, 0, nl);
 	}
 	for (i = 0; i + SPAN <= len; i += 16) {
 		__m128i	 r = CANDIDATES(text + i);
 
 		if (_mm_movemask_epi8(_mm_cmpeq_epi8(r, _mm_setzero_si128())) !=
 		    0xffff &&	/* a fingerprint: few blocks */
-		    (at = check_block(t, text, len, i, r, 0, all)) != 0) {
-			lines_to(nl, nls, text, i, at - 1);
-			return at - 1;
-		}
+		    (at = check_block(t, text, len, i, r, 0, all)) != 0)
+			return found(at, len, text, i, nls, nl);
 		nls += (uint64_t)__builtin_popcount((unsigned)_mm_movemask_epi8(
 		    _mm_cmpeq_epi8(_mm_loadu_si128((const void *)(text + i)),
 		    eol)));
@@ -404,9 +406,7 @@ find_ssse3(const struct teddy *t, const char *text, size_t len, uint64_t *all,
 		at = check_block(t, text, len, last, CANDIDATES(pad),
 		    (unsigned)(i - last), all);
 	}
-	at = at != 0 ? at - 1 : len;
-	lines_to(nl, nls, text, i, at);
-	return at;
+	return found(at, len, text, i, nls, nl);
 }
 
 /* The same, 32 positions at a time. */
@@ -460,10 +460,8 @@ find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all,
 		__m256i	 r = CANDIDATES32(text + i);
 
 		if (!_mm256_testz_si256(r, r) &&
-		    (at = check_block32(t, text, len, i, r, 0, all)) != 0) {
-			lines_to(nl, nls, text, i, at - 1);
-			return at - 1;
-		}
+		    (at = check_block32(t, text, len, i, r, 0, all)) != 0)
+			return found(at, len, text, i, nls, nl);
 		nls += (uint64_t)__builtin_popcount((unsigned)
 		    _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_loadu_si256(
 		    (const void *)(text + i)), eol)));
@@ -474,9 +472,7 @@ find_avx2(const struct teddy *t, const char *text, size_t len, uint64_t *all,
 		at = check_block32(t, text, len, last, CANDIDATES32(pad),
 		    (unsigned)(i - last), all);
 	}
-	at = at != 0 ? at - 1 : len;
-	lines_to(nl, nls, text, i, at);
-	return at;
+	return found(at, len, text, i, nls, nl);
 }
 
 /* The same, 64 positions at a time. */
@@ -529,10 +525,8 @@ find_avx512(const struct teddy *t, const char *text, size_t len,
 		__m512i	 r = CANDIDATES64(text + i);
 
 		if (_mm512_test_epi8_mask(r, r) != 0 &&
-		    (at = check_block64(t, text, len, i, r, 0, all)) != 0) {
-			lines_to(nl, nls, text, i, at - 1);
-			return at - 1;
-		}
+		    (at = check_block64(t, text, len, i, r, 0, all)) != 0)
+			return found(at, len, text, i, nls, nl);
 		nls += (uint64_t)__builtin_popcountll(_mm512_cmpeq_epi8_mask(
 		    _mm512_loadu_si512((const void *)(text + i)), eol));
 	}
@@ -542,9 +536,7 @@ find_avx512(const struct teddy *t, const char *text, size_t len,
 		at = check_block64(t, text, len, last, CANDIDATES64(pad),
 		    (unsigned)(i - last), all);
 	}
-	at = at != 0 ? at - 1 : len;
-	lines_to(nl, nls, text, i, at);
-	return at;
+	return found(at, len, text, i, nls, nl);
 }
 
 static size_t

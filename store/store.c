@@ -954,7 +954,6 @@ store_bind_ip(sqlite3_stmt *s, int i, const char *ip)
 		sqlite3_bind_text(s, i, ip, -1, SQLITE_STATIC);
 }
 
-
 /*
  * The detail column of ev into sb (emptied first): what the rule read that
  * has no column of its own, "" when none of it is set. The line's envelope
